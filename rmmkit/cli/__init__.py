@@ -1,0 +1,1 @@
+"""Command line: thin click groups over the Python API."""

@@ -1,0 +1,1 @@
+"""Outputs: how a run's results are rendered (table, json, jsonl, csv, …)."""

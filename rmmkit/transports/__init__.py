@@ -1,0 +1,1 @@
+"""Transports: how rmmkit talks to a host (mock, icmp/tcp, ssh, smb, snmp, …)."""

@@ -1,0 +1,66 @@
+"""The transport contract and the per-host connection cache.
+
+Why a cache per host: a host's tasks run in order on one worker thread, and
+opening an SSH or SMB session costs more than most tasks; the cache opens a
+transport once and closes everything when the host is done.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    from rmmkit.models import ResolvedHost
+
+
+class Connection(Protocol):
+    """What a transport's open connection must offer (besides its own methods)."""
+
+    def close(self) -> None: ...
+
+
+class Transport:
+    """Base class: one instance per session, ``open`` called once per host (thread-safe)."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def open(self, host: ResolvedHost, *, timeout: float) -> Connection:
+        """Open a connection to ``host``; raise UnreachableError / AuthenticationError on failure."""
+        raise NotImplementedError
+
+
+class ConnectionCache:
+    """Per-host cache: ``get(name)`` opens on first use; ``close_all`` at the end of the host."""
+
+    def __init__(self, host: ResolvedHost, opener: Any, *, timeout: float, default: str = "") -> None:
+        self.host = host
+        self._opener = opener  # callable(transport_name, host, timeout) -> Connection
+        self._timeout = timeout
+        self._default = default
+        self._open: dict[str, Connection] = {}
+
+    def get(self, name: str = "") -> Connection:
+        key = name or self._default
+        conn = self._open.get(key)
+        if conn is None:
+            conn = self._opener(key, self.host, self._timeout)
+            self._open[key] = conn
+        return conn
+
+    def close_all(self) -> None:
+        for conn in self._open.values():
+            try:
+                conn.close()
+            except Exception:  # closing must never turn a good result into a failure
+                pass
+        self._open.clear()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._open
+
+    def opened(self) -> dict[str, Any]:
+        return dict(self._open)
