@@ -123,6 +123,8 @@ class Inventory:
     packages: dict[str, Package] = field(default_factory=dict)
     credentials: dict[str, Credential] = field(default_factory=dict)
     vars: dict[str, Any] = field(default_factory=dict)
+    default_packages: tuple[str, ...] = ()  # inherited by every site unless it blocks them
+    settings: dict[str, Any] = field(default_factory=dict)  # e.g. max_range_size
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class Targets:
     ranges: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
+    location: Location = NOWHERE
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,7 @@ class Playbook:
     schedule: dict[str, Any] | None = None
     vars: dict[str, Any] = field(default_factory=dict)
     location: Location = NOWHERE
+    inventory: str | None = None  # default inventory path (resolved against the playbook's folder)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "rmmkit.transports.builtin",
     "rmmkit.outputs.builtin",
     "rmmkit.secrets.builtin",
+    "rmmkit.policies",
+    "rmmkit.actions.discover",
 )
 
 REGISTRY_KINDS: dict[str, str] = {

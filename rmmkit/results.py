@@ -106,6 +106,7 @@ class RunResult:
     started: float = 0.0
     ended: float = 0.0
     check: bool = False
+    interrupted: bool = False  # SIGINT/SIGTERM stopped the run before every host was done
 
     @property
     def failed_hosts(self) -> list[str]:

@@ -10,6 +10,10 @@ from typing import IO, Any, ClassVar
 
 from rmmkit.results import RunResult, TaskResult
 
+# Every output accepts ``file:`` (handled by the runner, which opens the file and passes
+# the stream); outputs list it in their ``options_schema`` so playbooks may use it.
+FILE_OPTION: dict[str, Any] = {"type": "string", "minLength": 1, "description": "output file"}
+
 
 class Output:
     name: ClassVar[str] = ""

@@ -1,0 +1,263 @@
+"""``rmmkit validate``, ``rmmkit schema`` and ``rmmkit inventory list|show``.
+
+Why thin: loading, checking and resolving live in :mod:`rmmkit.loader` and
+:mod:`rmmkit.resolve`; these commands only parse options and render, so the
+portal and tests get the same answers through the Python API.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from tabulate import tabulate
+
+from rmmkit.cli.groups import cli
+from rmmkit.errors import EXIT_INVALID_INPUT, InputError
+from rmmkit.models import Inventory, Playbook, ResolvedHost
+
+FORMATS = click.Choice(["table", "json"])
+
+
+def _extra_vars(values: tuple[str, ...]) -> dict[str, Any]:
+    from rmmkit.runplan import parse_extra_vars
+    from rmmkit.yamlmarks import load_yaml
+
+    def read(path: str) -> Any:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return load_yaml(handle.read(), path)
+        except OSError as exc:
+            raise InputError(
+                f"-e @{path}: {exc.strerror}", expected="a readable YAML file"
+            ) from None
+
+    return parse_extra_vars(values, read)
+
+
+def _summary(item: Inventory | Playbook) -> str:
+    if isinstance(item, Playbook):
+        return f"playbook {item.name!r}: {len(item.tasks)} task(s), {len(item.outputs)} output(s)"
+    return (
+        f"inventory: {len(item.sites)} site(s), {len(item.hosts)} host(s), "
+        f"{len(item.credentials)} credential(s), {len(item.agents)} agent(s), "
+        f"{len(item.policies)} policy(ies), {len(item.packages)} package(s)"
+    )
+
+
+@cli.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "-i",
+    "--inventory",
+    "inventory_path",
+    type=click.Path(dir_okay=False),
+    help="Also check playbooks' targets and references against this inventory.",
+)
+@click.option("-e", "--extra-vars", multiple=True, help="key=value or @vars.yml, as for run.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.pass_context
+def validate_cmd(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    inventory_path: str | None,
+    extra_vars: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Check inventories and playbooks: YAML, schema, references, templates (exit 3 on error)."""
+    from rmmkit.loader import load_file, load_inventory
+    from rmmkit.plugins import load_plugins
+
+    plugins = load_plugins()
+    variables = _extra_vars(extra_vars)
+    failed = 0
+    inventory = None
+    if inventory_path:
+        try:
+            inventory = load_inventory(inventory_path, plugins)
+        except InputError as exc:
+            click.echo(f"rmmkit: error: {exc}", err=True)
+            ctx.exit(EXIT_INVALID_INPUT)
+    for path in paths:
+        try:
+            item = load_file(path, plugins, variables, inventory=inventory)
+        except InputError as exc:
+            failed += 1
+            click.echo(f"rmmkit: error: {exc}", err=True)
+            continue
+        if not quiet:
+            click.echo(f"ok: {path}: {_summary(item)}")
+    if failed:
+        ctx.exit(EXIT_INVALID_INPUT)
+
+
+@cli.command("schema")
+@click.argument("kind", type=click.Choice(["inventory", "playbook", "all"]), default="all")
+def schema_cmd(kind: str) -> None:
+    """Print the JSON Schema (with every installed plugin's fragments) for editors."""
+    from rmmkit.plugins import load_plugins
+    from rmmkit.schema import all_schemas, merged_schema
+
+    plugins = load_plugins()
+    data = all_schemas(plugins) if kind == "all" else merged_schema(kind, plugins)
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@cli.group("inventory")
+def inventory_group() -> None:
+    """Inspect an inventory: its sites and hosts, and what each host inherits."""
+
+
+def _inventory_option(func: Any) -> Any:
+    return click.option(
+        "-i",
+        "--inventory",
+        "inventory_path",
+        envvar="RMMKIT_INVENTORY",
+        required=True,
+        type=click.Path(dir_okay=False),
+        help="Inventory file (or RMMKIT_INVENTORY).",
+    )(func)
+
+
+def _load(path: str) -> Inventory:
+    from rmmkit.loader import load_inventory
+
+    return load_inventory(path)
+
+
+@inventory_group.command("list")
+@_inventory_option
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def inventory_list(inventory_path: str, fmt: str) -> None:
+    """List the sites (ranges, size, credentials, packages) and the static hosts."""
+    from rmmkit.resolve import resolve_host, site_scope, site_view
+
+    inventory = _load(inventory_path)
+    sites = []
+    for site in inventory.sites.values():
+        view = site_view(inventory, site.name)
+        sites.append(
+            {
+                "site": site.name,
+                "ranges": list(site.ranges),
+                "excludes": list(site.excludes),
+                "addresses": site_scope(site).size,
+                "credentials": list(site.credentials),
+                "packages": view.packages,
+            }
+        )
+    hosts = []
+    for name in inventory.hosts:
+        host = resolve_host(inventory, name)
+        hosts.append(
+            {
+                "host": host.name,
+                "address": host.address,
+                "site": host.site,
+                "groups": list(host.groups),
+                "packages": list(host.packages),
+            }
+        )
+    if fmt == "json":
+        click.echo(json.dumps({"sites": sites, "hosts": hosts}, indent=2))
+        return
+
+    def cell(value: Any) -> Any:
+        return ", ".join(map(str, value)) if isinstance(value, list) else value
+
+    click.echo(tabulate([{k: cell(v) for k, v in row.items()} for row in sites], headers="keys"))
+    if hosts:
+        click.echo("")
+        click.echo(
+            tabulate([{k: cell(v) for k, v in row.items()} for row in hosts], headers="keys")
+        )
+
+
+def effective_rows(host: ResolvedHost) -> list[dict[str, Any]]:
+    """``key, value, origin`` rows for ``inventory show`` (secret sources, never values)."""
+    from rmmkit.resolve import effective_settings
+
+    origin = host.origins.get
+    rows = [
+        {
+            "key": "address",
+            "value": host.address,
+            "origin": "declared" if not host.discovered else "a device at this address",
+        },
+        {"key": "site", "value": host.site or "-", "origin": origin("site", "")},
+        {"key": "groups", "value": list(host.groups), "origin": "group membership"},
+    ]
+    rows += [
+        {"key": f"vars.{k}", "value": v, "origin": origin(f"vars.{k}", "")}
+        for k, v in sorted(host.vars.items())
+    ]
+    for index, cred in enumerate(host.credentials, 1):
+        source = f"{cred.secret.source}:{cred.secret.key}" if cred.secret else "-"
+        user = f"{cred.domain}\\{cred.user}" if cred.domain else cred.user
+        rows.append(
+            {
+                "key": f"credentials[{index}]",
+                "value": f"{cred.name} ({cred.kind}, user {user or '-'}, secret from {source})",
+                "origin": origin(f"credentials.{cred.name}", ""),
+            }
+        )
+    rows += [
+        {"key": f"packages.{p}", "value": "assigned", "origin": origin(f"packages.{p}", "")}
+        for p in host.packages
+    ]
+    rows += [
+        {"key": k, "value": "blocked", "origin": v}
+        for k, v in host.origins.items()
+        if k.startswith("blocked.")
+    ]
+    rows += [
+        {
+            "key": f"policies.{p.policy.name}",
+            "value": f"{p.policy.category}/{p.policy.type}",
+            "origin": origin(f"policies.{p.policy.name}", ""),
+        }
+        for p in host.policies
+    ]
+    rows += [
+        {"key": f"settings.{t}", "value": s, "origin": "effective (later packages win)"}
+        for t, s in effective_settings(host).items()
+    ]
+    return rows
+
+
+@inventory_group.command("show")
+@click.argument("host")
+@_inventory_option
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def inventory_show(host: str, inventory_path: str, fmt: str) -> None:
+    """Show what applies to HOST (a name or an address) and where each value came from."""
+    from rmmkit.resolve import resolve_address
+
+    resolved = resolve_address(_load(inventory_path), host)
+    rows = effective_rows(resolved)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {"host": resolved.name, "discovered": resolved.discovered, "effective": rows},
+                indent=2,
+                default=str,
+            )
+        )
+        return
+    click.echo(
+        f"host {resolved.name}" + (" (as a discovered device)" if resolved.discovered else "")
+    )
+    click.echo(
+        tabulate(
+            [[r["key"], _text(r["value"]), r["origin"]] for r in rows],
+            headers=["key", "value", "origin"],
+        )
+    )
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    return str(value)

@@ -1,0 +1,79 @@
+"""Rendering scans: a progress bar on a terminal, JSONL events, table/json/csv rows.
+
+Why separate from the commands: ``rmmkit scan`` and ``rmmkit report
+scan-details`` print the same columns in the same formats.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable
+from typing import IO, Any
+
+COLUMNS = (("ip", "IP address"), ("hostname", "Host name"), ("mac", "MAC address"),
+           ("os", "Operating system"), ("agent_status", "Agent status"),
+           ("resource_type", "Resource type"), ("machine_status", "Machine status"),
+           ("description", "Description"), ("mac_vendor", "MAC vendor"), ("found_by", "Found by"))
+
+
+class ScanEvents:
+    """Scan events → JSONL on ``stream`` and/or a rich progress bar on a terminal's stderr."""
+
+    def __init__(self, stream: IO[str] | None, *, progress: bool = True) -> None:
+        self.stream = stream
+        self._bar: Any = None
+        self._task: Any = None
+        if progress and sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self._bar = Progress(transient=True, console=None)
+            self._bar.start()
+
+    def emit(self, event: dict[str, Any]) -> None:
+        if self.stream is not None:
+            self.stream.write(json.dumps(event, default=str) + "\n")
+        if self._bar is not None and event.get("event") == "progress":
+            if self._task is None:
+                self._task = self._bar.add_task(f"{event['phase']}", total=event["total"])
+            self._bar.update(self._task, completed=event["done"])
+
+    def host(self, row: dict[str, Any]) -> None:
+        if self.stream is not None:
+            self.stream.write(json.dumps({"event": "host", **row}, default=str) + "\n")
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def render_rows(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str], *,
+                show_all: bool = True, events: ScanEvents | None = None,
+                extra_columns: tuple[tuple[str, str], ...] = ()) -> None:
+    """Print ``rows`` as table (online only unless ``show_all``), json, jsonl or csv."""
+    columns = COLUMNS + extra_columns
+    if fmt == "jsonl":
+        for row in rows:
+            if events is not None:
+                events.host(row)
+            else:
+                out.write(json.dumps(row, default=str) + "\n")
+    elif fmt == "json":
+        out.write("[")
+        for position, row in enumerate(rows):  # streamed: a /16 is not held twice in memory
+            out.write(("," if position else "") + "\n" + json.dumps(row, default=str))
+        out.write("\n]\n")
+    elif fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow([title for _key, title in columns] + ["sources"])
+        for row in rows:
+            writer.writerow([row.get(key) or "" for key, _t in columns]
+                            + [json.dumps(row.get("sources") or {}, sort_keys=True)])
+    else:
+        from tabulate import tabulate
+
+        table = [[row.get(key) or "" for key, _t in columns] for row in rows
+                 if show_all or row.get("machine_status") == "online"]
+        out.write(tabulate(table, headers=[title for _k, title in columns]) + "\n")

@@ -1,0 +1,404 @@
+"""``rmmkit schedule list|next|check|export``, ``rmmkit scheduler run``, ``report scan-config``.
+
+Why thin: loading, next-run computation, conflict detection, export and the
+scheduler loop live in :mod:`rmmkit.schedules`; these commands parse options
+and render.  ``schedule check`` exits 3 (invalid declared state) when any two
+schedules conflict, so CI fails on the commit that introduced the clash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from tabulate import tabulate
+
+from rmmkit.cli.groups import cli, report
+from rmmkit.errors import EXIT_INTERRUPTED, EXIT_INVALID_INPUT, InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_DB = Path(".rmmkit") / "rmmkit.db"
+
+
+def declared_options(func: F) -> F:
+    """``--project-dir``, ``--playbooks`` (repeatable) and ``-i``: where the schedules are."""
+    func = click.option(
+        "-i",
+        "--inventory",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Inventory for every playbook (default: the one each playbook names).",
+    )(func)
+    func = click.option(
+        "--playbooks",
+        "playbook_paths",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Playbook file or folder (repeatable; default: PROJECT/playbooks).",
+    )(func)
+    return click.option(
+        "--project-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Project folder (default: here); schedule ids are paths relative to it.",
+    )(func)
+
+
+def db_options(func: F) -> F:
+    return click.option(
+        "--db",
+        "db_url",
+        envvar="RMMKIT_DB",
+        metavar="URL",
+        default=None,
+        help="Store URL [env RMMKIT_DB; default PROJECT/.rmmkit/rmmkit.db].",
+    )(func)
+
+
+def _project(project_dir: Path | None) -> Path:
+    return (project_dir or Path.cwd()).resolve()
+
+
+def _catalog(project_dir: Path, paths: tuple[Path, ...], inventory: Path | None) -> list[Any]:
+    from rmmkit.schedules.catalog import load_catalog
+
+    return load_catalog(list(paths) or [project_dir / "playbooks"], project_dir, None, inventory)
+
+
+def _when(text: str | None) -> dt.datetime:
+    """``--from`` (ISO 8601; naive means UTC) or now."""
+    if not text:
+        return dt.datetime.now(dt.UTC)
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--from {text!r} is not a date/time", expected="ISO 8601") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _history_store(db_url: str | None, project_dir: Path) -> Any | None:
+    """The store, only if one is configured or already exists (a check never creates one)."""
+    if not db_url and not (project_dir / DEFAULT_DB).exists():
+        return None
+    from rmmkit.store import open_store
+
+    return open_store(db_url, project_dir)
+
+
+def _fmt(run: dt.datetime) -> str:
+    return run.strftime("%Y-%m-%d %H:%M %Z")
+
+
+@cli.group("schedule")
+def schedule_group() -> None:
+    """Declared schedules: list them, show next runs, check conflicts, export to cron/systemd."""
+
+
+@schedule_group.command("list")
+@declared_options
+@click.option("--from", "start", metavar="ISO", help="Compute the next run after this moment.")
+def schedule_list(
+    project_dir: Path | None,
+    playbook_paths: tuple[Path, ...],
+    inventory: Path | None,
+    start: str | None,
+) -> None:
+    """Every scheduled playbook: sites, frequency, next run, where declared."""
+    from rmmkit.schedules.rrules import next_runs
+
+    project, now = _project(project_dir), _when(start)
+    rows = []
+    for entry in _catalog(project, playbook_paths, inventory):
+        upcoming = next_runs(entry.schedule, now, 1)
+        rows.append(
+            [
+                entry.id,
+                entry.playbook.name,
+                ",".join(s.name for s in entry.sites) or "-",
+                entry.schedule.describe(),
+                _fmt(upcoming[0]) if upcoming else "(ended)",
+                str(entry.schedule.location),
+            ]
+        )
+    click.echo(
+        tabulate(rows, ["schedule", "playbook", "sites", "frequency", "next run", "declared at"])
+    )
+
+
+@schedule_group.command("next")
+@declared_options
+@click.option("-n", "--count", type=click.IntRange(1, 1000), default=5, show_default=True)
+@click.option("--from", "start", metavar="ISO", help="Runs after this moment (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="JSON: {schedule id: [ISO times]}.")
+def schedule_next(
+    project_dir: Path | None,
+    playbook_paths: tuple[Path, ...],
+    inventory: Path | None,
+    count: int,
+    start: str | None,
+    as_json: bool,
+) -> None:
+    """The next COUNT runs of every schedule, in its zone and in UTC."""
+    from rmmkit.schedules.rrules import next_runs
+
+    project, now = _project(project_dir), _when(start)
+    runs = {
+        e.id: next_runs(e.schedule, now, count)
+        for e in _catalog(project, playbook_paths, inventory)
+    }
+    if as_json:
+        click.echo(json.dumps({k: [r.isoformat() for r in v] for k, v in runs.items()}, indent=2))
+        return
+    rows = [
+        [sid, _fmt(r), r.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")]
+        for sid, items in runs.items()
+        for r in items
+    ]
+    click.echo(tabulate(rows, ["schedule", "local", "utc"]))
+
+
+@schedule_group.command("check")
+@declared_options
+@db_options
+@click.option("--from", "start", metavar="ISO", help="Check from this moment (default: now).")
+@click.option("--horizon", default="28d", show_default=True, help="How far ahead to compare runs.")
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0.001),
+    default=10.0,
+    show_default=True,
+    help="Addresses per second, to estimate a run without declared or stored duration.",
+)
+@click.option(
+    "--suggest",
+    type=click.IntRange(0, 20),
+    default=3,
+    show_default=True,
+    help="Free slots to suggest per conflict.",
+)
+@click.pass_context
+def schedule_check(
+    ctx: click.Context,
+    project_dir: Path | None,
+    playbook_paths: tuple[Path, ...],
+    inventory: Path | None,
+    db_url: str | None,
+    start: str | None,
+    horizon: str,
+    rate: float,
+    suggest: int,
+) -> None:
+    """List every conflict (both files and lines) with free slots; exit 3 if there is one."""
+    from rmmkit.schedules import conflicts as cf
+    from rmmkit.schedules.model import parse_interval
+
+    project, now = _project(project_dir), _when(start)
+    try:
+        window = parse_interval(horizon)
+    except ValueError:
+        raise InputError(
+            f"--horizon {horizon!r} is not an interval", expected="e.g. 14d, 4w"
+        ) from None
+    entries = _catalog(project, playbook_paths, inventory)
+    store = _history_store(db_url, project)
+    try:
+        planned = []
+        for e in entries:
+            sites = [s.name for s in e.sites]
+            duration, source = cf.estimate_duration(
+                e.schedule, e.addresses, store, sites=sites, rate=rate
+            )
+            planned.append(
+                cf.Planned(e.schedule, e.id, e.addresses, duration, source, tuple(sites))
+            )
+    finally:
+        if store is not None:
+            store.close()
+    found = cf.find_conflicts(planned, now, window)
+    for conflict in found:
+        click.echo(cf.describe_conflict(conflict))
+        slots = (
+            cf.suggest_slots(conflict.later, planned, now, horizon=window, count=suggest)
+            if suggest
+            else []
+        )
+        if slots:
+            later = conflict.later
+            click.echo(f"  free slots for {later.schedule.location}, paste one into the playbook:")
+            for number, slot in enumerate(slots, 1):
+                click.echo(f"# --- option {number}: start {slot.start_time:%H:%M} ---")
+                click.echo(cf.as_yaml(slot), nl=False)
+        elif suggest:
+            click.echo("  no free slot found by shifting the start time within its day")
+    click.echo(f"{len(planned)} schedules, {len(found)} conflicts", err=True)
+    if found:
+        ctx.exit(EXIT_INVALID_INPUT)
+
+
+@schedule_group.command("export")
+@declared_options
+@click.option("--cron", "fmt", flag_value="cron", help="Crontab lines (cronie CRON_TZ).")
+@click.option("--systemd", "fmt", flag_value="systemd", help="A .service and .timer per schedule.")
+@click.option(
+    "--dir",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="systemd: write the unit files here instead of printing them.",
+)
+@click.option("--rmmkit", "executable", default=None, help="rmmkit executable the triggers run.")
+def schedule_export(
+    project_dir: Path | None,
+    playbook_paths: tuple[Path, ...],
+    inventory: Path | None,
+    fmt: str | None,
+    out_dir: Path | None,
+    executable: str | None,
+) -> None:
+    """Triggers for cron or systemd that run ``rmmkit scheduler run --once --only ID``."""
+    from rmmkit.schedules.export import export_cron, export_systemd
+
+    if fmt is None:
+        raise InputError("schedule export needs a format", expected="--cron or --systemd")
+    project = _project(project_dir)
+    schedules = [e.schedule for e in _catalog(project, playbook_paths, inventory)]
+    if fmt == "cron":
+        click.echo(export_cron(schedules, project, executable), nl=False)
+        return
+    units = export_systemd(schedules, project, executable)
+    for name, text in units.items():
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            (out_dir / name).write_text(text, encoding="utf-8")
+            click.echo(str(out_dir / name))
+        else:
+            click.echo(f"# --- {name} ---\n{text}")
+
+
+@cli.group("scheduler")
+def scheduler_group() -> None:
+    """The long-running scheduler that starts due scans."""
+
+
+@scheduler_group.command("run")
+@declared_options
+@db_options
+@click.option("--once", is_flag=True, help="One tick: start what is due, wait for it, exit (cron).")
+@click.option(
+    "--tick",
+    type=click.FloatRange(min=0.05),
+    default=5.0,
+    show_default=True,
+    help="Seconds between checks (and between re-reads of changed YAML).",
+)
+@click.option("--only", multiple=True, metavar="ID", help="Only these schedule ids (repeatable).")
+@click.option(
+    "--drain",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="On SIGTERM: seconds running scans may finish before they are stopped.",
+)
+@click.pass_context
+def scheduler_run(
+    ctx: click.Context,
+    project_dir: Path | None,
+    playbook_paths: tuple[Path, ...],
+    inventory: Path | None,
+    db_url: str | None,
+    once: bool,
+    tick: float,
+    only: tuple[str, ...],
+    drain: float,
+) -> None:
+    """Start due scans exactly once; catch up per misfire policy; SIGTERM stops cleanly."""
+    from rmmkit.plugins import load_plugins
+    from rmmkit.schedules.launch import run_entry
+    from rmmkit.schedules.runner import Scheduler
+    from rmmkit.store import open_store
+
+    project = _project(project_dir)
+    logging.getLogger("rmmkit.scheduler").setLevel(logging.INFO)
+    store = open_store(db_url, project)
+
+    def launcher(entry: Any, cancel: Any) -> str:
+        return run_entry(entry, cancel, project_dir=project, db_url=db_url)
+
+    scheduler = Scheduler(
+        store,
+        launcher,
+        list(playbook_paths) or [project / "playbooks"],
+        project,
+        plugins=load_plugins(),
+        inventory_path=inventory,
+        tick_seconds=tick,
+        only=frozenset(only),
+    )
+    stopped: list[int] = []
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stopped.append(signum)
+        scheduler.stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        abandoned = scheduler.run_forever(once=once, drain=drain)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        store.close()
+    for schedule_id, due in abandoned:
+        click.echo(f"rmmkit: abandoned the run of {schedule_id} due {due.isoformat()}", err=True)
+    ctx.exit(EXIT_INTERRUPTED if abandoned else 0)
+
+
+@report.command("scan-config")
+@declared_options
+@click.option("--site", "sites", multiple=True, help="Only these sites (repeatable).")
+@click.option(
+    "-n",
+    "--count",
+    type=click.IntRange(1, 100),
+    default=3,
+    show_default=True,
+    help="Next runs shown per schedule.",
+)
+@click.option("--from", "start", metavar="ISO", help="Next runs after this moment (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+def report_scan_config(
+    project_dir: Path | None,
+    playbook_paths: tuple[Path, ...],
+    inventory: Path | None,
+    sites: tuple[str, ...],
+    count: int,
+    start: str | None,
+    as_json: bool,
+) -> None:
+    """Every schedule by site: ranges, excludes, credential names, frequency, next runs."""
+    from rmmkit.schedules.report import scan_config_rows
+
+    project, now = _project(project_dir), _when(start)
+    rows = scan_config_rows(_catalog(project, playbook_paths, inventory), now, count, set(sites))
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = [
+        [
+            r["site"],
+            r["schedule"],
+            "\n".join(r["ranges"]),
+            "\n".join(r["excludes"]) or "-",
+            ", ".join(r["credentials"]) or "-",
+            r["frequency"],
+            "\n".join(r["next_runs"]),
+        ]
+        for r in rows
+    ]
+    headers = ["site", "schedule", "ranges", "excludes", "credentials", "frequency", "next runs"]
+    click.echo(tabulate(table, headers, tablefmt="grid" if table else "simple"))

@@ -1,0 +1,275 @@
+"""``rmmkit vault …``: create, view, list, edit, set, delete, rekey, encrypt-string.
+
+Why these rules: a value is never taken from argv (it would show in ``ps``
+and shell history) but from a hidden prompt or stdin; ``view`` prints values
+only to a terminal or with ``--show``; ``edit`` puts the plaintext in a
+private 0700 directory and overwrites it before deleting it.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from rmmkit.cli.groups import cli
+from rmmkit.errors import InputError, SecretError, VaultError
+from rmmkit.secrets.resolver import VAULT_ENV, VAULT_PASSWORD_FILE_ENV, read_password_file
+from rmmkit.secrets.sources import child_env
+from rmmkit.secrets.values import MASK, Secret
+from rmmkit.secrets.vault import Vault, encrypt_string
+
+DEFAULT_VAULT = "secrets.vault"
+
+
+def vault_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--vault`` and ``--vault-password-file`` (reusable by any command that resolves secrets)."""
+    func = click.option(
+        "--vault-password-file",
+        envvar=VAULT_PASSWORD_FILE_ENV,
+        type=click.Path(dir_okay=False),
+        help=f"File whose first line is the vault passphrase (or ${VAULT_PASSWORD_FILE_ENV}).",
+    )(func)
+    return click.option(
+        "--vault",
+        "vault_path",
+        envvar=VAULT_ENV,
+        default=DEFAULT_VAULT,
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help=f"Vault file (or ${VAULT_ENV}).",
+    )(func)
+
+
+def _prompt(text: str, *, confirm: bool = False) -> Secret:
+    try:
+        value = click.prompt(text, hide_input=True, confirmation_prompt=confirm, err=True)
+    except click.exceptions.Abort:
+        raise SecretError(f"no input for '{text}' (stdin closed?)") from None
+    return Secret(value)
+
+
+def _passphrase(password_file: str | None, *, confirm: bool = False) -> Secret:
+    if password_file:
+        return read_password_file(password_file)
+    return _prompt("Vault passphrase", confirm=confirm)
+
+
+def _open(vault_path: str, password_file: str | None) -> Vault:
+    return Vault.open(vault_path, _passphrase(password_file))
+
+
+def _read_value(name: str) -> Secret:
+    """A value from a hidden prompt on a terminal, else stdin (one trailing newline dropped)."""
+    if sys.stdin.isatty():
+        return _prompt(f"Value of {name}", confirm=True)
+    data = sys.stdin.buffer.read()
+    if data.endswith(b"\n"):
+        data = data[:-1]
+    if data.endswith(b"\r"):
+        data = data[:-1]
+    if not data:
+        raise SecretError(f"no value for {name!r} on stdin")
+    try:
+        return Secret(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return Secret(data)
+
+
+@cli.group()
+def vault() -> None:
+    """The encrypted vault (Argon2id + AES-256-GCM): see docs/vault.md."""
+
+
+@vault.command()
+@vault_options
+def create(vault_path: str, vault_password_file: str | None) -> None:
+    """Create an empty vault (asks for the passphrase twice)."""
+    if Path(vault_path).exists():
+        raise InputError(f"{vault_path}: already exists (use 'rmmkit vault edit' or 'set')")
+    Vault.new(vault_path, _passphrase(vault_password_file, confirm=True)).save()
+    click.echo(f"created {vault_path}", err=True)
+
+
+@vault.command(name="list")
+@vault_options
+def list_records(vault_path: str, vault_password_file: str | None) -> None:
+    """Record names, one per line (never values)."""
+    for name in _open(vault_path, vault_password_file):
+        click.echo(name)
+
+
+@vault.command()
+@vault_options
+@click.option("--show", is_flag=True, help="Print values even when stdout is not a terminal.")
+@click.argument("names", nargs=-1)
+def view(
+    vault_path: str, vault_password_file: str | None, show: bool, names: tuple[str, ...]
+) -> None:
+    """Print records as YAML; values only to a terminal or with --show."""
+    opened = _open(vault_path, vault_password_file)
+    wanted = names or tuple(opened)
+    reveal = show or click.get_text_stream("stdout").isatty()
+    records = {n: opened.get(n) for n in wanted}
+    if reveal:
+        click.echo(_dump({n: s.reveal() for n, s in records.items()}), nl=False)
+    else:
+        click.echo(_dump({n: MASK for n in records}), nl=False)
+        click.echo("(values hidden: stdout is not a terminal; add --show)", err=True)
+
+
+@vault.command(name="set")
+@vault_options
+@click.argument("name")
+def set_record(vault_path: str, vault_password_file: str | None, name: str) -> None:
+    """Add or replace one record; the value comes from a hidden prompt or stdin, never argv."""
+    opened = _open(vault_path, vault_password_file)
+    existed = name in opened
+    opened.set(name, _read_value(name))
+    opened.save()
+    click.echo(f"{'replaced' if existed else 'added'} {name} in {vault_path}", err=True)
+
+
+@vault.command()
+@vault_options
+@click.argument("name")
+def delete(vault_path: str, vault_password_file: str | None, name: str) -> None:
+    """Remove one record."""
+    opened = _open(vault_path, vault_password_file)
+    opened.delete(name)
+    opened.save()
+    click.echo(f"deleted {name} from {vault_path}", err=True)
+
+
+@vault.command()
+@vault_options
+@click.option(
+    "--new-vault-password-file",
+    type=click.Path(dir_okay=False),
+    help="File with the new passphrase (else asked twice).",
+)
+def rekey(
+    vault_path: str, vault_password_file: str | None, new_vault_password_file: str | None
+) -> None:
+    """Re-encrypt the vault under a new passphrase (new salt, new nonces)."""
+    opened = _open(vault_path, vault_password_file)
+    if new_vault_password_file:
+        new = read_password_file(new_vault_password_file)
+    else:
+        new = _prompt("New vault passphrase", confirm=True)
+    opened.rekey(new)
+    opened.save()
+    click.echo(f"rekeyed {vault_path}", err=True)
+
+
+@vault.command(name="encrypt-string")
+@vault_options
+@click.argument("name")
+def encrypt_string_cmd(vault_path: str, vault_password_file: str | None, name: str) -> None:
+    """Encrypt one value (prompt or stdin) for a credential's YAML; NAME is bound to it."""
+    del vault_path  # the same options as the other commands; no vault file is needed
+    passphrase = _passphrase(vault_password_file)
+    token = encrypt_string(name, _read_value(name), passphrase)
+    click.echo(yaml.safe_dump({"secret": {"source": "vault", "key": name, "options": {"ciphertext": token}}},
+                              width=10_000, sort_keys=False), nl=False)  # fmt: skip
+
+
+@vault.command()
+@vault_options
+def edit(vault_path: str, vault_password_file: str | None) -> None:
+    """Edit the records as YAML in $EDITOR (plaintext in a private temp dir, then shredded)."""
+    opened = _open(vault_path, vault_password_file)
+    editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+    text = _dump({n: s.reveal() for n, s in opened.items()})
+    with tempfile.TemporaryDirectory(prefix="rmmkit-vault-") as private:
+        os.chmod(private, 0o700)
+        path = Path(private) / "vault.yml"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            try:
+                code = subprocess.call([*editor, str(path)], env=child_env())
+            except OSError as exc:
+                raise InputError(
+                    f"cannot start the editor {editor[0]!r} ({exc.strerror})"
+                ) from None
+            if code != 0:
+                raise SecretError(f"the editor exited with status {code}; nothing was saved")
+            edited = path.read_bytes()
+        finally:
+            _shred(path)
+    records = _load_edited(edited)
+    for name in list(opened):
+        if name not in records:
+            opened.delete(name)
+    for name, value in records.items():
+        opened.set(name, value)
+    opened.save()
+    click.echo(f"saved {len(records)} records to {vault_path}", err=True)
+
+
+def _dump(records: dict[str, Any]) -> str:
+    if not records:
+        return "{}\n"
+
+    class _Literal(yaml.SafeDumper):
+        pass
+
+    def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    _Literal.add_representer(str, _str)
+    return yaml.dump(records, Dumper=_Literal, sort_keys=True, allow_unicode=True, width=10_000)
+
+
+def _load_edited(data: bytes) -> dict[str, str | bytes]:
+    """Parse the edited YAML; errors give the line only (PyYAML's own text quotes the content)."""
+    try:
+        loaded = yaml.safe_load(data.decode("utf-8")) or {}
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        raise InputError(
+            f"edited vault: invalid YAML at line {line}; nothing was saved",
+            expected="NAME: value lines",
+        ) from None
+    except (yaml.YAMLError, UnicodeDecodeError):
+        raise InputError("edited vault: not valid YAML text; nothing was saved") from None
+    if not isinstance(loaded, dict):
+        raise InputError(
+            "edited vault: not a mapping; nothing was saved", expected="NAME: value lines"
+        )
+    out: dict[str, str | bytes] = {}
+    for name, value in loaded.items():
+        if not isinstance(name, str) or isinstance(value, dict | list) or value is None:
+            raise InputError(
+                f"edited vault: record {str(name)[:60]!r} has no plain value; nothing was saved",
+                expected="NAME: value (a string)",
+            )
+        out[name] = value if isinstance(value, bytes) else str(value)
+    return out
+
+
+def _shred(path: Path) -> None:
+    """Overwrite the plaintext with zeros and fsync before unlinking (best effort on CoW disks)."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    with open(path, "r+b") as fh:
+        fh.write(b"\0" * size)
+        fh.flush()
+        os.fsync(fh.fileno())
+    path.unlink()
+
+
+__all__ = ["DEFAULT_VAULT", "VaultError", "vault", "vault_options"]

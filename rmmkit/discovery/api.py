@@ -1,0 +1,117 @@
+"""The discovery entry points shared by ``rmmkit scan`` and the ``discover`` action.
+
+Why a request object: the CLI and playbooks pass the same knobs; turning
+them into a :class:`~rmmkit.scope.Scope` and probe options in one place keeps
+both paths identical, including their error messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rmmkit.discovery.identity import IdentityOptions
+from rmmkit.discovery.liveness import SweepOptions
+from rmmkit.discovery.record import record_scan
+from rmmkit.discovery.scan import Event, ScanResult, run_scan
+from rmmkit.discovery.sitecfg import ports_from, site_scan
+from rmmkit.errors import InputError
+from rmmkit.scope import Scope
+
+ADHOC_SITE = "adhoc"
+MAX_SCAN_SIZE = 1 << 20  # a /12: beyond that, split the scan
+
+
+@dataclass(frozen=True)
+class Prepared:
+    sweep: SweepOptions
+    identity: IdentityOptions | None
+    ranges: list[str]
+    excludes: list[str]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class ScanRequest:
+    ranges: list[str] = field(default_factory=list)
+    excludes: list[str] = field(default_factory=list)
+    site: str | None = None
+    inventory: Path | Any | None = None  # a path, or an already loaded Inventory
+    ports: Any = None
+    max_rate: float = 5000.0
+    retries: int = 1
+    timeout: float = 1.0
+    ping_only: bool = False
+    identity_timeout: float = 2.0
+    dns_servers: list[str] | None = None
+    rdns: bool = True
+    session: Any = None  # for secrets; built on demand when a site is named
+
+    def prepare(self) -> tuple[Scope, str, Prepared]:
+        ranges, excludes = list(self.ranges), list(self.excludes)
+        communities: tuple[Any, ...] = ()
+        notes: tuple[str, ...] = ()
+        if self.site:
+            from rmmkit.session import Session
+
+            inventory = self._inventory()
+            session = self.session or Session.create(inventory=inventory)
+            declared = site_scan(session, inventory, self.site)
+            ranges = ranges or list(declared.site.ranges)
+            excludes += [e for e in declared.site.excludes if e not in excludes]
+            communities, notes = declared.communities, declared.notes
+        if not ranges:
+            raise InputError("nothing to scan: no RANGE given and no --site with ranges",
+                             expected="RANGE… (10.0.0.0/24, 10.0.0.10-10.0.0.20) or --site S")
+        scope = Scope(ranges, excludes, cap=MAX_SCAN_SIZE)
+        sweep = SweepOptions(ports=ports_from(self.ports), max_rate=self.max_rate,
+                             retries=self.retries, timeout=self.timeout)
+        identity = None if self.ping_only else IdentityOptions(
+            timeout=self.identity_timeout, rdns=self.rdns,
+            dns_servers=tuple(self.dns_servers) if self.dns_servers is not None else None,
+            communities=communities)
+        return scope, self.site or ADHOC_SITE, Prepared(sweep, identity, ranges, excludes, notes)
+
+    def _inventory(self) -> Any:
+        if self.inventory is None or not isinstance(self.inventory, str | Path):
+            return self.inventory
+        from rmmkit.loader import load_inventory
+
+        return load_inventory(self.inventory)
+
+
+@dataclass
+class Outcome:
+    result: ScanResult
+    scan_id: str | None = None
+
+    @property
+    def alive_count(self) -> int:
+        return self.result.alive_count
+
+    def finish_event(self, site: str, notes: tuple[str, ...] = ()) -> dict[str, Any]:
+        result = self.result
+        return {"event": "scan_finish", "scan_id": self.scan_id, "site": site,
+                "targets": len(result.targets), "online": result.alive_count,
+                "packets": result.sweep.packets,
+                "seconds": round(result.ended - result.started, 3), "notes": list(notes)}
+
+    @property
+    def targets(self) -> Any:
+        return self.result.targets
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        return self.result.rows()
+
+
+def execute(prepared: Prepared, scope: Scope, emit: Event | None = None, *, store: Any = None,
+            site: str = ADHOC_SITE, run_id: str | None = None) -> Outcome:
+    """Run the scan and record it when a store is given (the caller emits ``finish_event``)."""
+    result = run_scan(scope, prepared.sweep, prepared.identity, emit)
+    scan_id = None
+    if store is not None:
+        scan_id = record_scan(store, site, prepared.ranges, prepared.excludes, result.rows(),
+                              run_id=run_id)
+    return Outcome(result, scan_id)

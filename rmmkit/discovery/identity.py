@@ -1,0 +1,202 @@
+"""Identity of live hosts: reverse DNS, NetBIOS, SMB, SSH banner, SNMP, TTL.
+
+Why only live hosts and only open ports: a /16 sweep must not turn into a
+million slow probes.  A quick TCP check of 22/139/445 decides which of the
+expensive conversations are worth starting; each probe is bounded by the
+identity timeout and a failure only becomes a note, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from rmmkit.discovery.rate import TokenBucket
+from rmmkit.discovery.snmp_probe import SnmpIdentity
+from rmmkit.discovery.tcp import TcpProber
+from rmmkit.errors import ScopeError
+from rmmkit.secrets.values import Secret
+
+IDENTITY_PORTS = (22, 139, 445)
+
+
+@dataclass
+class Evidence:
+    """Everything the probes learnt about one live address (input of classify)."""
+
+    ip: str
+    found_by: str
+    ttl: int | None = None
+    open_ports: set[int] = field(default_factory=set)
+    rdns: str = ""
+    netbios: dict[str, Any] = field(default_factory=dict)
+    smb: dict[str, Any] = field(default_factory=dict)
+    ssh_banner: str = ""
+    snmp: dict[str, str] = field(default_factory=dict)
+    snmp_via: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IdentityOptions:
+    timeout: float = 2.0
+    rdns: bool = True
+    dns_servers: tuple[str, ...] | None = None  # None: the system's, if loopback or in scope
+    communities: tuple[Secret, ...] = ()
+    concurrency: int = 128
+
+
+def _resolvers(options: IdentityOptions, check: Callable[[str], object] | None) -> tuple[list[str], str]:
+    """Name servers rDNS may use: declared ones, or system ones that are loopback / in scope."""
+    if options.dns_servers is not None:
+        return list(options.dns_servers), ""
+    import dns.resolver
+
+    try:
+        system = list(dns.resolver.Resolver(configure=True).nameservers)
+    except Exception:  # no resolv.conf: no reverse DNS, not a failed scan
+        return [], "rdns: no resolver configured"
+    allowed = []
+    for server in system:
+        if ipaddress.ip_address(server).is_loopback:
+            allowed.append(server)
+            continue
+        try:
+            if check is not None:
+                check(server)
+                allowed.append(server)
+        except ScopeError:
+            pass
+    if not allowed:
+        return [], "rdns: skipped (system resolver outside the scope; declare one with --dns)"
+    return allowed, ""
+
+
+class Identifier:
+    """Runs the identity probes of one scan on the scan's loop and a small thread pool."""
+
+    def __init__(self, options: IdentityOptions, *, bucket: TokenBucket,
+                 check: Callable[[str], object] | None = None) -> None:
+        self.options, self.bucket, self.check = options, bucket, check
+        self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="rmmkit-identity")
+        self._snmp = SnmpIdentity(list(options.communities), timeout=min(options.timeout, 2.0))
+        self._resolver: Any = None
+        self._rdns_note = ""
+        if options.rdns:
+            servers, self._rdns_note = _resolvers(options, check)
+            if servers:
+                import dns.asyncresolver
+
+                self._resolver = dns.asyncresolver.Resolver(configure=False)
+                self._resolver.nameservers = servers
+
+    async def identify(self, hosts: list[Evidence]) -> None:
+        """Fill ``hosts`` in place."""
+        try:
+            await self._port_check(hosts)
+            gate = asyncio.Semaphore(self.options.concurrency)
+
+            async def one(evidence: Evidence) -> None:
+                async with gate:
+                    await self._host(evidence)
+
+            await asyncio.gather(*(one(h) for h in hosts))
+        finally:
+            self._snmp.close()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _port_check(self, hosts: list[Evidence]) -> None:
+        prober = TcpProber(IDENTITY_PORTS, bucket=self.bucket, timeout=self.options.timeout,
+                           check=self.check, stop_at_first=False)
+        task = asyncio.ensure_future(prober.run())
+        deadline = time.monotonic() + min(self.options.timeout, 2.0)
+        for evidence in hosts:
+            if not set(IDENTITY_PORTS) <= evidence.open_ports:
+                prober.probe(evidence.ip, deadline)
+        prober.close_input()
+        await task
+        for evidence in hosts:
+            state = prober.states.get(evidence.ip)
+            if state is not None:
+                evidence.open_ports.update(state.open)
+
+    async def _host(self, ev: Evidence) -> None:
+        if self.check is not None:
+            self.check(ev.ip)
+        jobs = [self._rdns(ev)]
+        if 22 in ev.open_ports:
+            jobs.append(self._ssh(ev))
+        if 445 in ev.open_ports:
+            jobs.append(self._threaded(ev, "smb", self._smb))
+        if ev.open_ports & {139, 445}:
+            jobs.append(self._threaded(ev, "netbios", self._netbios))
+        if self.options.communities:
+            jobs.append(self._snmp_get(ev))
+        await asyncio.gather(*jobs)
+
+    async def _rdns(self, ev: Evidence) -> None:
+        if self._resolver is None:
+            if self._rdns_note:
+                ev.notes.append(self._rdns_note)
+            return
+        try:
+            answer = await self._resolver.resolve_address(ev.ip, lifetime=self.options.timeout)
+            ev.rdns = answer[0].target.to_text(omit_final_dot=True)
+        except Exception as exc:  # NXDOMAIN, timeout, refused: a note, not a failure
+            ev.notes.append(f"rdns: {type(exc).__name__}")
+
+    async def _ssh(self, ev: Evidence) -> None:
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(ev.ip, 22),
+                                                    self.options.timeout)
+            try:
+                line = await asyncio.wait_for(reader.readline(), self.options.timeout)
+            finally:
+                writer.close()
+            ev.ssh_banner = line.decode("ascii", "replace").strip()
+        except (OSError, asyncio.TimeoutError) as exc:
+            ev.notes.append(f"ssh banner: {type(exc).__name__}")
+
+    async def _threaded(self, ev: Evidence, what: str, func: Callable[[str], dict[str, Any]]) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            setattr(ev, what, await loop.run_in_executor(self._pool, func, ev.ip))
+        except Exception as exc:  # impacket raises many kinds; every one is just "no answer"
+            ev.notes.append(f"{what}: {type(exc).__name__}: {str(exc)[:80]}")
+
+    def _smb(self, ip: str) -> dict[str, Any]:
+        from rmmkit.discovery.smb_probe import smb_identity
+
+        return smb_identity(ip, timeout=self.options.timeout)
+
+    def _netbios(self, ip: str) -> dict[str, Any]:
+        from impacket.nmb import NetBIOS
+
+        names = NetBIOS().getnodestatus("*", ip, timeout=min(self.options.timeout, 2.0))
+        out: dict[str, Any] = {"names": []}
+        for entry in names:
+            name = entry["NAME"].decode("ascii", "replace").strip()
+            group = bool(entry["NAME_FLAGS"] & 0x8000)
+            out["names"].append(f"{name}<{entry['TYPE']:02x}>{' group' if group else ''}")
+            if entry["TYPE"] == 0 and not group:
+                out.setdefault("name", name)
+            elif entry["TYPE"] == 0 and group:
+                out.setdefault("workgroup", name)
+            elif entry["TYPE"] == 0x1C and group:
+                out["domain_controller"] = True
+        return out
+
+    async def _snmp_get(self, ev: Evidence) -> None:
+        try:
+            ev.snmp, via = await self._snmp.get(ev.ip)
+        except Exception as exc:  # pysnmp errors: note them, keep identifying
+            ev.snmp, via = {}, f"snmp: {type(exc).__name__}"
+        if ev.snmp:
+            ev.snmp_via = via
+        else:
+            ev.notes.append(via)

@@ -1,0 +1,145 @@
+"""One scan: Scope → liveness → identity → one row per address.
+
+Why rows are produced lazily: a /16 yields 65,536 rows, most of them
+offline; keeping only the live hosts' evidence and building each row when it
+is written keeps a /16 scan's memory flat.  Events (start, progress, host,
+finish) go to one callback: the CLI turns them into a progress bar on a
+terminal or JSONL lines for runners.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from bisect import bisect_left
+import socket
+import time
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rmmkit.discovery.classify import classify
+from rmmkit.discovery.identity import Evidence, Identifier, IdentityOptions
+from rmmkit.discovery.liveness import Alive, SweepOptions, SweepResult, sweep
+from rmmkit.discovery.neighbours import is_locally_administered, mac_vendor, neighbour_macs
+from rmmkit.discovery.rate import TokenBucket
+from rmmkit.errors import InputError
+from rmmkit.scope import Scope
+
+Event = Callable[[dict[str, Any]], None]
+ROW_KEYS = ("ip", "hostname", "mac", "mac_vendor", "os", "agent_status", "resource_type",
+            "machine_status", "description", "found_by", "sources", "extra")
+
+
+def targets_of(scope: Scope) -> array:
+    """Every IPv4 address of the scope as a compact ``array('I')`` (4 bytes per address)."""
+    out = array("I")
+    for version, first, last in scope.intervals():
+        if version != 4:
+            raise InputError(f"IPv6 range in scope ({scope!r}): discovery sweeps IPv4 only",
+                             expected="IPv4 ranges")
+        out.extend(range(first, last + 1))
+    return out
+
+
+@dataclass
+class ScanResult:
+    targets: array
+    sweep: SweepResult
+    evidence: dict[int, Evidence] = field(default_factory=dict)
+    macs: dict[str, str] = field(default_factory=dict)
+    started: float = 0.0
+    ended: float = 0.0
+
+    @property
+    def alive_count(self) -> int:
+        return len(self.sweep.alive)
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """One row per target address, in address order (offline rows built on the fly)."""
+        for index, value in enumerate(self.targets):
+            yield self.row(index, socket.inet_ntoa(value.to_bytes(4, "big")))
+
+    def row(self, index: int, ip: str) -> dict[str, Any]:
+        alive = self.sweep.alive.get(index)
+        if alive is None:
+            return {"ip": ip, "hostname": "", "mac": "", "mac_vendor": "", "os": "",
+                    "agent_status": "unknown", "resource_type": "", "machine_status": "offline",
+                    "description": self.sweep.errors.get(index, "no answer"), "found_by": "",
+                    "sources": {"machine_status": "no answer to any probe"}, "extra": {}}
+        ev = self.evidence.get(index) or Evidence(ip, alive.found_by, alive.ttl,
+                                                  set(alive.open_ports))
+        facts = classify(ev)
+        sources = dict(facts.sources)
+        sources["machine_status"] = alive.found_by
+        mac = self.macs.get(ip, "")
+        vendor = mac_vendor(mac)
+        if mac:
+            sources["mac"] = "kernel neighbour table"
+            sources["mac_vendor"] = ("locally administered address (no vendor)"
+                                     if is_locally_administered(mac) else "IEEE OUI registry (netaddr)")
+        extra: dict[str, Any] = {"ttl": alive.ttl, "open_ports": sorted(ev.open_ports)}
+        if alive.rtt is not None:
+            extra["rtt_ms"] = round(alive.rtt * 1000, 3)
+        for key in ("smb", "netbios", "snmp"):
+            if getattr(ev, key):
+                extra[key] = getattr(ev, key)
+        if ev.ssh_banner:
+            extra["ssh_banner"] = ev.ssh_banner
+        return {"ip": ip, "hostname": facts.hostname, "mac": mac, "mac_vendor": vendor,
+                "os": facts.os, "agent_status": "unknown", "resource_type": facts.resource_type,
+                "machine_status": "online", "description": "; ".join(ev.notes),
+                "found_by": alive.found_by, "sources": sources, "extra": extra}
+
+
+def run_scan(scope: Scope, sweep_options: SweepOptions, identity: IdentityOptions | None,
+             on_event: Event | None = None) -> ScanResult:
+    """Scan every address of ``scope``; ``identity=None`` stops after liveness (like nmap -sn)."""
+    return asyncio.run(_scan(scope, sweep_options, identity, on_event or (lambda _e: None)))
+
+
+async def _scan(scope: Scope, options: SweepOptions, identity: IdentityOptions | None,
+                emit: Event) -> ScanResult:
+    targets = targets_of(scope)
+    started = time.time()
+    emit({"event": "scan_start", "targets": len(targets), "max_rate": options.max_rate,
+          "timeout": options.timeout, "retries": options.retries, "time": started})
+    progress = _Progress(len(targets), emit)
+    swept = await sweep(targets, options, check=scope.check, on_progress=progress.sweep)
+    emit({"event": "sweep_done", "alive": len(swept.alive), "packets": swept.packets,
+          "icmp": swept.icmp_mode, "seconds": round(time.time() - started, 3)})
+    result = ScanResult(targets, swept, started=started)
+    result.macs = neighbour_macs()
+    _alive_by_arp(result)
+    if identity is not None and swept.alive:
+        for index, alive in swept.alive.items():
+            ip = socket.inet_ntoa(targets[index].to_bytes(4, "big"))
+            result.evidence[index] = Evidence(ip, alive.found_by, alive.ttl, set(alive.open_ports))
+        identifier = Identifier(identity, bucket=TokenBucket(options.max_rate), check=scope.check)
+        await identifier.identify(list(result.evidence.values()))
+    result.ended = time.time()
+    return result
+
+
+def _alive_by_arp(result: ScanResult) -> None:
+    """An on-link host that answered the kernel's ARP is up, even if it drops all IP probes."""
+    targets = result.targets  # ascending: scope intervals are sorted
+    for ip in result.macs:
+        value = int.from_bytes(socket.inet_aton(ip), "big")
+        index = bisect_left(targets, value)
+        if index < len(targets) and targets[index] == value and index not in result.sweep.alive:
+            result.sweep.alive[index] = Alive("arp")
+            result.sweep.errors.pop(index, None)
+
+
+class _Progress:
+    """Throttled progress events (at most ~4 per second)."""
+
+    def __init__(self, total: int, emit: Event) -> None:
+        self.total, self.emit, self._last = total, emit, 0.0
+
+    def sweep(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self._last >= 0.25 or done >= self.total:
+            self._last = now
+            self.emit({"event": "progress", "phase": "sweep", "done": done, "total": self.total})

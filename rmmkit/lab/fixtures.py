@@ -1,0 +1,61 @@
+"""pytest fixtures over the lab: one session-scoped lab, torn down even when tests fail.
+
+Load with ``pytest_plugins = ["rmmkit.lab.fixtures"]`` in a conftest.  Tests
+that use ``lab`` are skipped (with the reason) only when the machine cannot
+build one: not root, or no ``ip netns``.
+
+Environment knobs (none holds a secret):
+
+* ``RMMKIT_LAB_TOPOLOGY`` — topology file instead of the default one;
+* ``RMMKIT_LAB_REUSE=<name>`` — attach to a lab already up (``rmmkit lab up``)
+  and leave it running: fast edit-test cycles while developing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from rmmkit.lab.lab import Lab
+
+
+def lab_unavailable_reason() -> str | None:
+    """Why this machine cannot build a lab, or None when it can."""
+    if os.geteuid() != 0:
+        return "the lab needs root (network namespaces, mounts)"
+    for tool in ("ip", "nsenter", "unshare"):
+        if shutil.which(tool) is None:
+            return f"the lab needs `{tool}` (iproute2/util-linux)"
+    if not os.path.isdir("/proc/self/ns") or not os.path.exists("/proc/self/ns/net"):
+        return "this kernel has no network namespaces"
+    return None
+
+
+def _session_lab_name() -> str:
+    return f"t{os.getpid() % 100000}"
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[Lab]:
+    """The default lab (or ``RMMKIT_LAB_TOPOLOGY``), up for the whole session."""
+    reason = lab_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    reuse = os.environ.get("RMMKIT_LAB_REUSE")
+    if reuse:
+        yield Lab.attach(reuse)
+        return
+    the_lab = Lab.up(os.environ.get("RMMKIT_LAB_TOPOLOGY") or None, name=_session_lab_name())
+    try:
+        yield the_lab
+    finally:
+        the_lab.down()
+
+
+@pytest.fixture(scope="session")
+def lab_scanner(lab: Lab) -> str:
+    """Name of the scanner namespace (no default route: only the lab is reachable)."""
+    return lab.scanner_ns

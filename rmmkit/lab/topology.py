@@ -1,0 +1,178 @@
+"""Load and validate a lab topology (YAML → JSON Schema → Topology dataclasses).
+
+Why its own loader: the lab must stand alone (other areas' loaders may not
+exist yet) yet give the same file:line errors; node marks from PyYAML's
+composer map a JSON-Schema error path back to the line that caused it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from rmmkit.errors import DuplicateName, Location, SchemaViolation, UnknownReference, YamlSyntaxError
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "topology.json"
+DEFAULT_TOPOLOGY = Path(__file__).with_name("data") / "default.yml"
+WINDOWS_KINDS = {"windows-smb"}
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    password: str = field(repr=False)
+    sudo: str = "password"
+    key: bool = False
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    subnet: ipaddress.IPv4Network
+    scanner: str
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    """One declared host; ``options`` keeps kind-specific keys (recording, agent, v3 …)."""
+
+    name: str
+    kind: str
+    segment: str
+    address: str
+    mac: str
+    hostname: str
+    ttl: int
+    ptr: str | None
+    users: tuple[User, ...]
+    options: dict[str, Any]
+    location: Location
+
+
+@dataclass(frozen=True)
+class Topology:
+    name: str
+    domain: str
+    segments: tuple[Segment, ...]
+    hosts: tuple[HostSpec, ...]
+    source: str
+
+    def segment(self, name: str) -> Segment:
+        return next(s for s in self.segments if s.name == name)
+
+
+def _line_of(node: yaml.Node, path: list[Any]) -> int:
+    """Follow a JSON path through PyYAML nodes; the deepest node found gives the line."""
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            nxt = node.value[key]
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node = nxt
+    return node.start_mark.line + 1
+
+
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text())  # type: ignore[no-any-return]
+
+
+def load(source: str | Path | dict[str, Any]) -> Topology:
+    """Parse a topology file (or an already-built dict, for tests) and validate it."""
+    if isinstance(source, dict):
+        return _build(source, None, "<dict>")
+    path = Path(source)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise SchemaViolation(f"cannot read topology: {exc.strerror}", location=Location(str(path))) from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        loc = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
+        raise YamlSyntaxError(f"invalid YAML: {getattr(exc, 'problem', exc)}", location=loc) from exc
+    return _build(data, node, str(path))
+
+
+def _build(data: Any, node: yaml.Node | None, source: str) -> Topology:
+    def loc(path: list[Any]) -> Location:
+        return Location(source, _line_of(node, path)) if node is not None else Location(source)
+
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = jsonschema.exceptions.best_match(errors)
+        where = "/".join(str(p) for p in err.absolute_path) or "top level"
+        raise SchemaViolation(
+            f"{where}: {err.message}", location=loc(list(err.absolute_path)),
+            expected=err.schema.get("description") if isinstance(err.schema, dict) else None,
+        )
+    segments: list[Segment] = []
+    for i, seg in enumerate(data["segments"]):
+        try:
+            subnet = ipaddress.IPv4Network(seg["subnet"])
+        except ValueError as exc:
+            raise SchemaViolation(f"segment {seg['name']}: {exc}", location=loc(["segments", i, "subnet"]),
+                                  expected="a network address with prefix, e.g. 10.77.1.0/24") from exc
+        if ipaddress.IPv4Address(seg["scanner"]) not in subnet:
+            raise SchemaViolation(f"scanner address {seg['scanner']} outside {subnet}",
+                                  location=loc(["segments", i, "scanner"]))
+        segments.append(Segment(seg["name"], subnet, seg["scanner"]))
+    _unique([s.name for s in segments], "segment", lambda i: loc(["segments", i, "name"]))
+    by_name = {s.name: s for s in segments}
+    hosts = tuple(_host(h, i, by_name, segments[0].name, loc) for i, h in enumerate(data["hosts"]))
+    _unique([h.name for h in hosts], "host", lambda i: loc(["hosts", i, "name"]))
+    _unique([h.address for h in hosts] + [s.scanner for s in segments], "address",
+            lambda i: loc(["hosts", i, "address"]))
+    _unique([h.mac.lower() for h in hosts], "MAC", lambda i: loc(["hosts", i, "mac"]))
+    return Topology(data.get("name", "lab"), data.get("domain", "lab.test"), tuple(segments), hosts, source)
+
+
+def _host(h: dict[str, Any], i: int, segments: dict[str, Segment], first: str, loc: Any) -> HostSpec:
+    seg_name = h.get("segment", first)
+    if seg_name not in segments:
+        raise UnknownReference(f"host {h['name']}: unknown segment {seg_name!r}",
+                               location=loc(["hosts", i, "segment"]), expected=", ".join(segments))
+    if ipaddress.IPv4Address(h["address"]) not in segments[seg_name].subnet:
+        raise SchemaViolation(f"host {h['name']}: {h['address']} is outside segment {seg_name}",
+                              location=loc(["hosts", i, "address"]), expected=str(segments[seg_name].subnet))
+    if h["kind"] == "anyip" and "block" not in h:
+        raise SchemaViolation(f"host {h['name']}: anyip needs a block",
+                              location=loc(["hosts", i]), expected="block: 10.88.0.0/16")
+    users = tuple(User(u["name"], u["password"], u.get("sudo", "password"), u.get("key", False))
+                  for u in h.get("users", []))
+    known = {"name", "kind", "segment", "address", "mac", "hostname", "ttl", "ptr", "users"}
+    return HostSpec(
+        name=h["name"], kind=h["kind"], segment=seg_name, address=h["address"],
+        mac=h.get("mac") or _default_mac(h["address"]),
+        hostname=h.get("hostname", h["name"]),
+        ttl=h.get("ttl", 128 if h["kind"] in WINDOWS_KINDS else 64),
+        ptr=h.get("ptr"), users=users,
+        options={k: v for k, v in h.items() if k not in known},
+        location=loc(["hosts", i]),
+    )
+
+
+def _default_mac(address: str) -> str:
+    """A locally administered MAC derived from the address (stable across runs)."""
+    a, b, c, d = (int(x) for x in address.split("."))
+    return f"02:72:{a:02x}:{b:02x}:{c:02x}:{d:02x}"
+
+
+def _unique(values: list[str], what: str, where: Any) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            raise DuplicateName(f"duplicate {what} {value!r}", location=where(i))
+        seen.add(value)

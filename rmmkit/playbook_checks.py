@@ -1,0 +1,230 @@
+"""Playbook checks: actions and outputs exist, args match the plugin's schema, targets resolve.
+
+Why load-time: a typo in an action name or a target site must fail before
+the first packet, with file:line:column, not half-way through a run.  Args
+holding ``{{ }}`` are validated per host at run time, after rendering.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rmmkit import builders
+from rmmkit.checks import Doc, checked_range, condition, render_now, templates
+from rmmkit.errors import DuplicateName, InputError, Location, SchemaViolation, UnknownReference
+from rmmkit.models import Inventory, Playbook
+from rmmkit.schema import base_schema
+from rmmkit.schemaerrors import json_path
+from rmmkit.yamlmarks import MarkedDict, MarkedList, locate
+
+# Declared argument names that refer to inventory declarations (plugins may also mark any
+# property of their args_schema with "x-ref": "agent" | "credential" | "site" | …).
+REF_ARGS = {
+    "agent": "agent",
+    "credential": "credential",
+    "credentials": "credential",
+    "site": "site",
+    "package": "package",
+    "policy": "policy",
+    "group": "group",
+    "host": "host",
+}
+
+
+def _known(inventory: Inventory, what: str) -> dict[str, Any]:
+    return {
+        "agent": inventory.agents,
+        "credential": inventory.credentials,
+        "site": inventory.sites,
+        "package": inventory.packages,
+        "policy": inventory.policies,
+        "group": inventory.groups,
+        "host": inventory.hosts,
+    }[what]
+
+
+def _unknown(doc: Doc, what: str, name: Any, path: list[Any], known: dict[str, Any]) -> InputError:
+    listing = ", ".join(sorted(known)) or f"none declared in the inventory: add a {what} first"
+    return doc.fail(
+        UnknownReference,
+        f"unknown {what} {name!r} in {json_path(path)}",
+        path,
+        f"one of: {listing}",
+    )
+
+
+def _check_tasks(doc: Doc, plugins: Any) -> None:
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(doc.root["tasks"]):
+        path = ["tasks", index]
+        if raw["name"] in seen:
+            raise doc.fail(
+                DuplicateName,
+                f"duplicate task name {raw['name']!r} (first at line "
+                f"{doc.at(['tasks', seen[raw['name']]]).line})",
+                [*path, "name"],
+                "each task name once",
+            )
+        seen[raw["name"]] = index
+        if raw["action"] not in plugins.actions:
+            raise doc.fail(
+                UnknownReference,
+                f"unknown action {raw['action']!r} in tasks[{index}]",
+                [*path, "action"],
+                f"one of: {', '.join(plugins.actions) or 'none registered'}",
+            )
+        schema = getattr(plugins.actions.get(raw["action"]), "args_schema", None) or {
+            "type": "object"
+        }
+        doc.validate(schema, raw.get("args") or {}, [*path, "args"], templated=True)
+        templates(doc, raw.get("args") or {}, [*path, "args"])
+        templates(doc, raw.get("vars") or {}, [*path, "vars"])
+        templates(doc, raw["name"], [*path, "name"])
+        if raw.get("when") is not None:
+            condition(doc, raw["when"], [*path, "when"])
+
+
+def _check_outputs(doc: Doc, plugins: Any, variables: dict[str, Any]) -> list[dict[str, Any]]:
+    rendered = []
+    for index, raw in enumerate(doc.root.get("outputs") or ()):
+        path = ["outputs", index]
+        if raw["type"] not in plugins.outputs:
+            raise doc.fail(
+                UnknownReference,
+                f"unknown output {raw['type']!r} in outputs[{index}]",
+                [*path, "type"],
+                f"one of: {', '.join(plugins.outputs) or 'none registered'}",
+            )
+        options = {k: v for k, v in raw.items() if k != "type"}
+        schema = getattr(plugins.outputs.get(raw["type"]), "options_schema", None) or {
+            "type": "object"
+        }
+        options = render_now(doc, options, path, variables)
+        doc.validate(schema, options, path)
+        rendered.append({"type": raw["type"], **builders.plain(options)})
+    return rendered
+
+
+def _targets(doc: Doc, variables: dict[str, Any], cap: int | None) -> dict[str, Any]:
+    targets = render_now(doc, doc.root["targets"], ["targets"], variables)
+    for key, values in targets.items():
+        for i, value in enumerate(values):
+            if not isinstance(value, str) or not value:
+                raise doc.fail(
+                    SchemaViolation,
+                    f"targets.{key}[{i}] renders to {value!r}",
+                    ["targets", key, i],
+                    "a non-empty name or range",
+                )
+    schema = base_schema("playbook")
+    doc.validate(
+        {"$defs": schema["$defs"], **schema["properties"]["targets"]}, targets, ["targets"]
+    )
+    for i, spec in enumerate(targets.get("ranges") or ()):
+        checked_range(doc, spec, ["targets", "ranges", i], cap)
+    return builders.plain(targets)
+
+
+def _check_against(doc: Doc, inventory: Inventory, targets: dict[str, Any], plugins: Any) -> None:
+    """Targets and reference arguments must name what the inventory declares."""
+    from rmmkit.resolve import inventory_scope
+
+    for key, what in (("sites", "site"), ("groups", "group"), ("hosts", "host")):
+        known = _known(inventory, what)
+        for i, name in enumerate(targets.get(key) or ()):
+            if name not in known:
+                raise _unknown(doc, what, name, ["targets", key, i], known)
+    scope = inventory_scope(inventory)
+    for i, spec in enumerate(targets.get("ranges") or ()):
+        from rmmkit.scope import parse_range
+
+        parsed = parse_range(spec)
+        if not (scope.allows(str(parsed[0])) and scope.allows(str(parsed[-1]))):
+            raise doc.fail(
+                InputError,
+                f"target range {spec!r} is not inside the inventory's site ranges",
+                ["targets", "ranges", i],
+                "a range inside a declared site (minus its excludes)",
+            )
+    for index, raw in enumerate(doc.root["tasks"]):
+        schema = getattr(plugins.actions.get(raw["action"]), "args_schema", None) or {}
+        props = schema.get("properties") or {}
+        for arg, value in (raw.get("args") or {}).items():
+            if not isinstance(props.get(arg), dict):
+                continue  # only arguments the action declares (set_fact's keys are variables)
+            what = props[arg].get("x-ref") or REF_ARGS.get(arg)
+            if not what or what not in REF_ARGS.values():
+                continue
+            values = value if isinstance(value, list) else [value]
+            known = _known(inventory, what)
+            for j, item in enumerate(values):
+                if isinstance(item, str) and "{{" not in item and item not in known:
+                    path = ["tasks", index, "args", arg] + ([j] if isinstance(value, list) else [])
+                    raise _unknown(doc, what, item, path, known)
+
+
+def _schedule(doc: Doc) -> None:
+    """Deeper schedule checks (real dates, time zones) belong to the schedules area."""
+    try:
+        from rmmkit.schedules.model import parse_schedule
+    except ImportError:
+        return
+    marks: dict[tuple[Any, ...], Location] = {}
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        marks[path] = Location(doc.filename, *locate(doc.root, ["schedule", *path]))
+        if isinstance(node, MarkedDict):
+            for key, value in node.items():
+                walk(value, (*path, key))
+        elif isinstance(node, MarkedList):
+            for i, value in enumerate(node):
+                walk(value, (*path, i))
+
+    walk(doc.root["schedule"], ())
+    parse_schedule(
+        builders.plain(doc.root["schedule"]),
+        schedule_id=doc.filename,
+        location=doc.at(["schedule"]),
+        marks=marks,
+    )
+
+
+def _inventory_for(
+    doc: Doc, plugins: Any, inventory: Inventory | None
+) -> tuple[Inventory | None, str | None]:
+    declared = doc.root.get("inventory")
+    path = str(Path(doc.filename).parent / declared) if declared else None
+    if inventory is None and path is not None:
+        from rmmkit.loader import load_inventory
+
+        if not Path(path).is_file():
+            raise doc.fail(
+                InputError,
+                f"inventory {declared!r} not found (looked for {path})",
+                ["inventory"],
+                "a path relative to the playbook",
+            )
+        inventory = load_inventory(path, plugins)
+    return inventory, declared  # kept as written: relative to the playbook's folder
+
+
+def playbook_from_doc(
+    doc: Doc, plugins: Any, extra_vars: dict[str, Any], inventory: Inventory | None
+) -> Playbook:
+    """Validate a parsed playbook and build the model (``extra_vars`` win over ``vars``)."""
+    from rmmkit.loader import _validate_base
+
+    _validate_base(doc, "playbook")
+    variables = {**builders.plain(doc.root.get("vars") or {}), **extra_vars}
+    templates(doc, doc.root.get("vars") or {}, ["vars"])
+    inventory, inventory_path = _inventory_for(doc, plugins, inventory)
+    cap = inventory.settings.get("max_range_size") if inventory is not None else None
+    targets = _targets(doc, variables, cap)
+    _check_tasks(doc, plugins)
+    outputs = _check_outputs(doc, plugins, variables)
+    if doc.root.get("schedule") is not None:
+        _schedule(doc)
+    if inventory is not None:
+        _check_against(doc, inventory, targets, plugins)
+    return builders.playbook(doc.root, doc.filename, targets, outputs, variables, inventory_path)

@@ -1,0 +1,259 @@
+"""One host's job: its tasks in order over one connection cache (the runner's hot path).
+
+Why a module of its own: this is the code that runs 50,000 times in the
+benchmark; keeping it small and free of logging calls, copies and per-task
+locks other than the host's own (uncontended) one is what makes the runner
+fast.  An exception from an action becomes a FAILED result with its likely
+causes; an :class:`~rmmkit.errors.UnreachableError` makes the host
+UNREACHABLE and skips its remaining tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from time import monotonic, time
+from typing import Any
+
+from rmmkit.errors import RmmkitError, UnreachableError
+from rmmkit.models import ResolvedHost
+from rmmkit.results import Outcome, Status, TaskResult
+from rmmkit.runplan import CompiledTask
+from rmmkit.transports.base import ConnectionCache
+
+ACTION_LOG = logging.getLogger("rmmkit.action")
+OK, CHANGED, FAILED, UNREACHABLE, SKIPPED = (
+    Status.OK,
+    Status.CHANGED,
+    Status.FAILED,
+    Status.UNREACHABLE,
+    Status.SKIPPED,
+)
+
+
+class HostState:
+    """A host's results and flags, shared by its worker thread and the watchdog."""
+
+    __slots__ = (
+        "abandoned",
+        "base_vars",
+        "dead",
+        "facts",
+        "finished",
+        "host",
+        "lock",
+        "position",
+        "results",
+        "task_deadline",
+        "tasks",
+    )
+
+    def __init__(self, host: ResolvedHost, base_vars: dict[str, Any]) -> None:
+        self.host = host
+        self.base_vars = base_vars
+        self.results: list[TaskResult] = []
+        self.facts: dict[str, Any] = {}
+        self.dead = ""  # why the remaining tasks are skipped (unreachable), "" while alive
+        self.abandoned = False  # the watchdog failed this host; drop the thread's later results
+        self.finished = False
+        self.position = 0  # index of the next task without a result
+        self.tasks: list[CompiledTask] = []  # this host's tasks in the current segment
+        self.task_deadline = 0.0  # monotonic deadline of the running task's own timeout, 0: none
+        self.lock = threading.Lock()
+
+
+class HostConnections(ConnectionCache):
+    """The per-host cache, plus which transport the current task's ``ctx.connection()`` means."""
+
+    def use(self, name: str) -> None:
+        self._default = name
+
+
+def explain(hook: Any, error: BaseException) -> tuple[str, ...]:
+    """The error's own causes, then every plugin's, without duplicates, in order."""
+    seen: dict[str, None] = dict.fromkeys(getattr(error, "causes", ()) or ())
+    try:
+        answers = hook.rmmkit_explain_error(error=error)
+    except Exception:  # an explaining plugin must never hide the original error
+        answers = []
+    for answer in answers:
+        for cause in answer or ():
+            seen.setdefault(str(cause), None)
+    return tuple(seen)
+
+
+def error_message(exc: BaseException) -> str:
+    if isinstance(exc, RmmkitError):
+        return str(exc)
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def skip_rest(
+    st: HostState,
+    tasks: list[CompiledTask],
+    start: int,
+    reason: str,
+    publishers: list[Callable[[TaskResult], Any]],
+    *,
+    failed_first: bool = False,
+) -> None:
+    """Give every task from ``start`` on a result; the first one FAILED if ``failed_first``."""
+    name, now = st.host.name, time()
+    for i in range(start, len(tasks)):
+        ct = tasks[i]
+        status = FAILED if failed_first and i == start else SKIPPED
+        r = TaskResult(name, ct.name, ct.action_name, status, reason, started=now, ended=now)
+        st.results.append(r)
+        for publish in publishers:
+            publish(r)
+    st.position = len(tasks)
+
+
+def run_host_tasks(st: HostState, tasks: list[CompiledTask], common: dict[str, Any]) -> None:
+    """Run ``tasks`` on ``st.host`` in order; every task gets exactly one result."""
+    host, lock, results = st.host, st.lock, st.results
+    publishers, stop, hook = common["publishers"], common["stop"], common["hook"]
+    session = common["session"]
+    cache = HostConnections(
+        host, _opener(session), timeout=common["connect_timeout"], default="local"
+    )
+    chosen: dict[str, str] = {}
+    st.tasks, st.position, st.finished = tasks, 0, False
+    try:
+        for i, ct in enumerate(tasks):
+            if st.dead or stop.is_set():
+                with lock:
+                    if not st.abandoned:
+                        skip_rest(st, tasks, i, st.dead or "run interrupted", publishers)
+                return
+            if ct.transport is not None:
+                name = chosen.get(ct.action_name)
+                if name is None:
+                    name = (
+                        hook.rmmkit_select_transport(host=host, action=ct.action_name)
+                        or ct.transport
+                    )
+                    chosen[ct.action_name] = name
+                cache.use(name)
+            if ct.task.timeout:
+                st.task_deadline = monotonic() + ct.task.timeout
+                r = run_one(st, ct, cache, common)
+                st.task_deadline = 0.0
+            else:
+                r = run_one(st, ct, cache, common)
+            with lock:
+                if st.abandoned:
+                    return
+                results.append(r)
+                st.position = i + 1
+            for publish in publishers:
+                publish(r)
+    finally:
+        cache.close_all()
+        with lock:
+            st.finished = True
+
+
+def run_one(
+    st: HostState, ct: CompiledTask, cache: HostConnections, c: dict[str, Any]
+) -> TaskResult:
+    """One task on one host, as a result (never raises for the action's own errors)."""
+    host = st.host
+    started = time()
+    if c["check"] and not ct.supports_check:
+        return TaskResult(
+            host.name,
+            ct.name,
+            ct.action_name,
+            SKIPPED,
+            f"skipped in check mode: action {ct.action_name!r} does not support check mode",
+            started=started,
+            ended=started,
+        )
+    try:
+        if ct.task.vars or st.facts:
+            variables = {**st.base_vars, **ct.task.vars, **st.facts, **c["extra_vars"]}
+        else:
+            variables = st.base_vars
+        if ct.when is not None and not ct.when(variables):
+            return TaskResult(
+                host.name,
+                ct.name,
+                ct.action_name,
+                SKIPPED,
+                f"condition is false: {ct.task.when}",
+                started=started,
+                ended=time(),
+            )
+        args = ct.task.args if ct.render_args is None else ct.render_args(variables)
+        ctx = c["context_cls"](
+            host=host,
+            task=ct.task,
+            session=c["session"],
+            connections=cache,
+            vars=variables,
+            check=c["check"],
+            diff=c["diff"],
+            run_id=c["run_id"],
+            log=ACTION_LOG,
+        )
+        outcome = ct.action.run(ctx, args)
+    except UnreachableError as exc:
+        st.dead = f"host unreachable (task {ct.name!r})"
+        return TaskResult(
+            host.name,
+            ct.name,
+            ct.action_name,
+            UNREACHABLE,
+            error_message(exc),
+            causes=explain(c["hook"], exc),
+            started=started,
+            ended=time(),
+        )
+    except Exception as exc:
+        return TaskResult(
+            host.name,
+            ct.name,
+            ct.action_name,
+            FAILED,
+            error_message(exc),
+            causes=explain(c["hook"], exc),
+            started=started,
+            ended=time(),
+        )
+    if outcome.__class__ is not Outcome and not isinstance(outcome, Outcome):
+        return TaskResult(
+            host.name,
+            ct.name,
+            ct.action_name,
+            FAILED,
+            f"action {ct.action_name!r} returned {type(outcome).__name__}, not an Outcome",
+            started=started,
+            ended=time(),
+        )
+    if ct.sets_facts:
+        st.facts = {**st.facts, **outcome.data.get("facts", {})}
+    status = SKIPPED if outcome.skipped else (CHANGED if outcome.changed else OK)
+    return TaskResult(
+        host.name,
+        ct.name,
+        ct.action_name,
+        status,
+        outcome.msg,
+        outcome.data,
+        outcome.diff,
+        (),
+        started,
+        time(),
+    )
+
+
+def _opener(session: Any) -> Callable[[str, ResolvedHost, float], Any]:
+    transport = session.transport
+
+    def open_connection(name: str, host: ResolvedHost, timeout: float) -> Any:
+        return transport(name).open(host, timeout=timeout)
+
+    return open_connection

@@ -1,0 +1,157 @@
+"""The one place that decides whether an address may be touched.
+
+Why integer intervals: every probe of every scan asks :meth:`Scope.allows`,
+so the answer must cost a dict-free bisect over a few merged ``(start, end)``
+pairs, not a walk over netaddr objects.  netaddr does the parsing and the
+set arithmetic (ranges minus excludes) once, when the scope is built.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import netaddr
+
+from rmmkit.errors import InputError, ScopeError
+
+RANGE_FORMS = "an address (10.0.0.5), a range (10.0.0.10-10.0.0.200) or a CIDR block (10.0.0.0/24)"
+DEFAULT_MAX_RANGE_SIZE = 65536  # a /16: larger ranges must be declared with settings.max_range_size
+
+
+def parse_range(text: str) -> netaddr.IPRange:
+    """Parse one range; raise :class:`InputError` (no location: callers add it) when malformed."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"{text!r} is not a range", expected=RANGE_FORMS)
+    spec = text.strip()
+    try:
+        if "-" in spec:
+            first, _, last = (part.strip() for part in spec.partition("-"))
+            start, end = _address(first, spec), _address(last, spec)
+            if start.version != end.version:
+                raise InputError(f"range {spec!r} mixes IPv4 and IPv6", expected=RANGE_FORMS)
+            if start > end:
+                raise InputError(
+                    f"range {spec!r} starts after it ends", expected="start address <= end address"
+                )
+            return netaddr.IPRange(start, end)
+        if "/" in spec:
+            network = ipaddress.ip_network(spec, strict=False)
+            return netaddr.IPRange(int(network.network_address), int(network.broadcast_address))
+        address = _address(spec, spec)
+        return netaddr.IPRange(address, address)
+    except ValueError:
+        raise InputError(f"{spec!r} is not a valid range", expected=RANGE_FORMS) from None
+
+
+def _address(text: str, spec: str) -> netaddr.IPAddress:
+    """Strict address parsing: ``10.0.0.300`` and ``10.1`` are errors, not guesses."""
+    try:
+        return netaddr.IPAddress(str(ipaddress.ip_address(text)))
+    except ValueError:
+        where = "" if text == spec else f" in {spec!r}"
+        raise InputError(
+            f"{text!r}{where} is not a valid IP address", expected=RANGE_FORMS
+        ) from None
+
+
+def range_size(text: str) -> int:
+    return parse_range(text).size
+
+
+def _to_int(address: Any) -> tuple[int, int]:
+    """(version, integer) of an address given as str, int, netaddr or ipaddress object."""
+    if isinstance(address, str):
+        family, version = (socket.AF_INET6, 6) if ":" in address else (socket.AF_INET, 4)
+        try:
+            return version, int.from_bytes(socket.inet_pton(family, address), "big")
+        except OSError:
+            raise ScopeError(f"{address!r} is not an IP address") from None
+    if isinstance(address, int):
+        return (4 if address < 2**32 else 6), address
+    if isinstance(address, netaddr.IPAddress | ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return address.version, int(address)
+    raise ScopeError(f"{address!r} is not an IP address")
+
+
+class Scope:
+    """Declared ranges minus excludes: ``allows``/``check`` every address before a packet leaves."""
+
+    def __init__(
+        self, ranges: Iterable[str] = (), excludes: Iterable[str] = (), *, cap: int | None = None
+    ) -> None:
+        included = netaddr.IPSet()
+        for spec in ranges:
+            included.add(parse_range(spec))
+        for spec in excludes:
+            included.remove(parse_range(spec))
+        self._intervals: dict[int, tuple[list[int], list[int]]] = {4: ([], []), 6: ([], [])}
+        for block in included.iter_ipranges():
+            starts, ends = self._intervals[block.version]
+            starts.append(block.first)
+            ends.append(block.last)
+        self.size = sum(
+            e - s + 1 for st, en in self._intervals.values() for s, e in zip(st, en, strict=True)
+        )
+        self.cap = cap
+        if cap is not None and self.size > cap:
+            raise ScopeError(f"scope holds {self.size} addresses, more than the cap of {cap}")
+
+    def allows(self, address: Any) -> bool:
+        """True when ``address`` is inside a declared range and not excluded."""
+        try:
+            version, value = _to_int(address)
+        except ScopeError:
+            return False
+        starts, ends = self._intervals[version]
+        index = bisect_right(starts, value) - 1
+        return index >= 0 and value <= ends[index]
+
+    def check(self, address: Any) -> None:
+        """Raise :class:`ScopeError` unless ``address`` may be touched."""
+        if not self.allows(address):
+            raise ScopeError(
+                f"{address} is outside the declared ranges (or excluded): refusing to touch it"
+            )
+
+    def intervals(self) -> list[tuple[int, int, int]]:
+        """``(version, first, last)`` integer intervals, sorted (for fast bulk consumers)."""
+        out = []
+        for version in (4, 6):
+            starts, ends = self._intervals[version]
+            out.extend((version, s, e) for s, e in zip(starts, ends, strict=True))
+        return out
+
+    def __iter__(self) -> Iterator[str]:
+        """Every allowed address in ascending order, as text."""
+        for version, first, last in self.intervals():
+            if version == 4:
+                for value in range(first, last + 1):
+                    yield socket.inet_ntoa(value.to_bytes(4, "big"))
+            else:
+                for value in range(first, last + 1):
+                    yield str(ipaddress.IPv6Address(value))
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __contains__(self, address: object) -> bool:
+        return self.allows(address)
+
+    def __or__(self, other: Scope) -> Scope:
+        merged = Scope()
+        for version, first, last in sorted(self.intervals() + other.intervals()):
+            starts, ends = merged._intervals[version]
+            if starts and first <= ends[-1] + 1:
+                ends[-1] = max(ends[-1], last)
+            else:
+                starts.append(first)
+                ends.append(last)
+        merged.size = sum(e - s + 1 for _v, s, e in merged.intervals())
+        return merged
+
+    def __repr__(self) -> str:
+        return f"Scope({self.size} addresses in {len(self.intervals())} intervals)"

@@ -1,0 +1,140 @@
+"""A session: everything one command invocation works with.
+
+Why one object: actions, transports and outputs need the plugins, the
+inventory, the store and the secrets; handing them one session (instead of
+globals) lets tests and embedding programs build as many independent
+sessions as they like.  Building one is cheap; the store is opened only when
+asked for, and parts built by other areas (store, secret resolver) are
+optional so a session works without them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rmmkit.errors import SecretError, StoreError
+from rmmkit.models import Inventory, SecretRef
+from rmmkit.plugins import Plugins, load_plugins
+from rmmkit.secrets.values import Secret
+
+
+def _optional(modname: str, attr: str) -> Any | None:
+    """``modname.attr`` if that area is built, else None (other areas grow in parallel)."""
+    try:
+        module = importlib.import_module(modname)
+    except ModuleNotFoundError as exc:
+        if exc.name and modname.startswith(exc.name):
+            return None
+        raise
+    return getattr(module, attr, None)
+
+
+def open_store(url: str | None, project_dir: Path) -> Any:
+    opener = _optional("rmmkit.store", "open_store")
+    if opener is None:
+        raise StoreError("the state store is not available in this installation (rmmkit.store)")
+    return opener(url, project_dir=project_dir)
+
+
+@dataclass
+class Session:
+    """Plugins, declared state, store, secrets and settings of one invocation."""
+
+    plugins: Plugins
+    inventory: Inventory | None = None
+    store: Any | None = None  # rmmkit.store.Store
+    project_dir: Path = field(default_factory=Path.cwd)
+    settings: dict[str, Any] = field(default_factory=dict)
+    secrets: Any | None = None  # rmmkit.secrets.resolver.SecretResolver
+    _transports: dict[str, Any] = field(default_factory=dict, repr=False)
+    _actions: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        inventory: Inventory | None = None,
+        plugins: Plugins | None = None,
+        extra_plugins: list[Any] | None = None,
+        db_url: str | None = None,
+        use_store: bool = False,
+        project_dir: Path | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> Session:
+        """Build a session; ``use_store`` (or a ``db_url``) opens the store, migrating it."""
+        plugins = plugins or load_plugins(extra=extra_plugins)
+        project_dir = project_dir or Path.cwd()
+        store = open_store(db_url, project_dir) if (use_store or db_url) else None
+        session = cls(
+            plugins=plugins,
+            inventory=inventory,
+            store=store,
+            project_dir=project_dir,
+            settings=dict(settings or {}),
+        )
+        session.secrets = session._make_resolver()
+        return session
+
+    def _make_resolver(self) -> Any | None:
+        resolver_cls = _optional("rmmkit.secrets.resolver", "SecretResolver")
+        if resolver_cls is None:
+            return None
+        try:
+            return resolver_cls(
+                self.plugins.secret_sources, project_dir=self.project_dir, settings=self.settings
+            )
+        except TypeError:  # an older resolver signature: sources only
+            return resolver_cls(self.plugins.secret_sources)
+
+    def resolve_secret(self, ref: SecretRef) -> Secret:
+        """The secret value behind ``ref`` (never logged: it is a masked :class:`Secret`)."""
+        if self.secrets is None:
+            raise SecretError(
+                f"cannot read secret {ref.source}:{ref.key}: no secret resolver available"
+            )
+        return self.secrets.resolve(ref)  # type: ignore[no-any-return]
+
+    def transport(self, name: str) -> Any:
+        """The session's single instance of transport ``name`` (created on first use)."""
+        inst = self._transports.get(name)
+        if inst is None:
+            with self._lock:
+                inst = self._transports.get(name)
+                if inst is None:
+                    inst = self.plugins.transports.get(name)(self)
+                    self._transports[name] = inst
+        return inst
+
+    def action(self, name: str) -> Any:
+        """The session's single instance of action ``name`` (actions keep no per-host state)."""
+        inst = self._actions.get(name)
+        if inst is None:
+            with self._lock:
+                inst = self._actions.get(name)
+                if inst is None:
+                    inst = self.plugins.actions.get(name)()
+                    self._actions[name] = inst
+        return inst
+
+    def close(self) -> None:
+        for inst in self._transports.values():
+            closer = getattr(inst, "close", None)
+            if callable(closer):
+                with contextlib.suppress(Exception):  # must not mask the run's outcome
+                    closer()
+        self._transports.clear()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,141 @@
+"""Safe YAML that remembers where every key and value came from.
+
+Why: a schema or reference error is only useful with ``file:line:column`` of
+the offending node.  The loader builds plain ``dict``/``list`` subclasses that
+carry the marks, so jsonschema and the model builders see ordinary data while
+:func:`locate` can still map any JSON path back to the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+from rmmkit.errors import DuplicateName, Location, YamlSyntaxError
+
+Mark = tuple[int, int]  # 1-based line, column
+
+
+class MarkedDict(dict):  # type: ignore[type-arg]
+    """A mapping plus the marks of its start, each key and each value."""
+
+    start: Mark = (0, 0)
+    key_marks: dict[Any, Mark]
+    value_marks: dict[Any, Mark]
+
+
+class MarkedList(list):  # type: ignore[type-arg]
+    """A sequence plus the marks of its start and each item."""
+
+    start: Mark = (0, 0)
+    item_marks: list[Mark]
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class MarkedLoader(yaml.SafeLoader):
+    """SafeLoader that records marks, rejects duplicate keys and keeps dates as text."""
+
+    def __init__(self, stream: Any, filename: str) -> None:
+        super().__init__(stream)
+        self.filename = filename
+
+    def construct_marked_mapping(self, node: yaml.MappingNode) -> MarkedDict:
+        self.flatten_mapping(node)
+        out = MarkedDict()
+        out.start = _mark(node)
+        out.key_marks, out.value_marks = {}, {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise YamlSyntaxError(
+                    "a mapping key must be a plain scalar",
+                    location=Location(self.filename, *_mark(key_node)),
+                    expected="a text key",
+                )
+            if key in out:
+                first = out.key_marks[key][0]
+                raise DuplicateName(
+                    f"duplicate key {key!r} (first at line {first})",
+                    location=Location(self.filename, *_mark(key_node)),
+                    expected="each key once per mapping",
+                )
+            out[key] = self.construct_object(value_node, deep=True)
+            out.key_marks[key] = _mark(key_node)
+            out.value_marks[key] = _mark(value_node)
+        return out
+
+    def construct_marked_sequence(self, node: yaml.SequenceNode) -> MarkedList:
+        out = MarkedList(self.construct_object(child, deep=True) for child in node.value)
+        out.start = _mark(node)
+        out.item_marks = [_mark(child) for child in node.value]
+        return out
+
+
+MarkedLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, MarkedLoader.construct_marked_mapping
+)
+MarkedLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, MarkedLoader.construct_marked_sequence
+)
+# Dates stay text: JSON Schema has no date type, and schedules parse them themselves.
+MarkedLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+# YAML 1.1 reads 02:30 as the base-60 integer 150; a schedule means the text "02:30".
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+for _first in "+-0123456789":
+    MarkedLoader.yaml_implicit_resolvers.setdefault(_first, []).insert(
+        0, ("tag:yaml.org,2002:str", _SEXAGESIMAL)
+    )
+
+_SAFE_PROBLEM = re.compile(r"[^\x20-\x7e]")
+
+
+def load_yaml(text: str, filename: str) -> Any:
+    """Parse one YAML document; syntax errors become one-line :class:`YamlSyntaxError`.
+
+    The message is built from the parser's problem and position only, never
+    the source snippet: the offending line might hold a secret.
+    """
+    loader = MarkedLoader(text, filename)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
+        problem = " ".join(part for part in (exc.context, exc.problem) if part)
+        raise YamlSyntaxError(
+            f"YAML syntax error: {_SAFE_PROBLEM.sub('?', problem)}",
+            location=where,
+            expected="valid YAML",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(
+            f"YAML error: {exc}", location=Location(filename), expected="valid YAML"
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def locate(root: Any, path: Sequence[Any], *, key: bool = False) -> Mark:
+    """The mark of the node at ``path`` (its key's when ``key``), else the deepest known."""
+    node, mark = root, getattr(root, "start", (1, 1))
+    for index, step in enumerate(path):
+        last = index == len(path) - 1
+        if isinstance(node, MarkedDict) and step in node:
+            mark = node.key_marks[step] if (key and last) else node.value_marks[step]
+            node = node[step]
+        elif isinstance(node, MarkedList) and isinstance(step, int) and 0 <= step < len(node):
+            mark = node.item_marks[step]
+            node = node[step]
+        else:
+            break
+    return mark

@@ -1,0 +1,130 @@
+"""Discovery against real peers in a private network: columns, scope, rate, nmap parity."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from .conftest import COMMUNITY, CROWD, EXCLUDED, OUTSIDE, SCOPE, SUBNET
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture(scope="module")
+def site_rows(lab):
+    rows = lab.scan_json("--site", "lab", "-i", str(lab.inventory), "--no-dns", "--ports", "22,80")
+    return {row["ip"]: row for row in rows}
+
+
+def test_windows_like_samba_host(site_rows):
+    row = site_rows[f"{SUBNET}.10"]
+    assert row["machine_status"] == "online"
+    assert row["hostname"] == "WINSRV01"
+    assert row["sources"]["hostname"] == "smb ntlm challenge"
+    assert row["os"].startswith("Samba")
+    assert row["resource_type"] == "server"
+    assert row["extra"]["netbios"]["workgroup"] == "LABDOM"
+    assert re.fullmatch(r"([0-9a-f]{2}:){5}[0-9a-f]{2}", row["mac"])
+    assert row["sources"]["mac"] == "kernel neighbour table"
+    assert row["agent_status"] == "unknown"
+
+
+def test_linux_ssh_host(site_rows):
+    row = site_rows[f"{SUBNET}.11"]
+    assert row["machine_status"] == "online"
+    assert row["extra"]["ssh_banner"].startswith("SSH-2.0-OpenSSH")
+    assert row["os"].startswith(("Linux", "Unix-like"))
+    assert row["sources"]["os"] == "ssh banner"
+    assert row["resource_type"] == "server"
+
+
+def test_snmp_devices_get_their_kind(site_rows):
+    ups, printer = site_rows[f"{SUBNET}.12"], site_rows[f"{SUBNET}.13"]
+    assert (ups["hostname"], ups["resource_type"]) == ("ups-basement", "ups")
+    assert (printer["hostname"], printer["resource_type"]) == ("printer-2f", "printer")
+    assert "snmp" in ups["sources"]["resource_type"]
+
+
+def test_ping_only_filtered_dead_and_excluded(site_rows):
+    ping = site_rows[f"{SUBNET}.14"]
+    assert (ping["machine_status"], ping["found_by"], ping["resource_type"]) == ("online", "icmp", "icmp")
+    filtered = site_rows[f"{SUBNET}.15"]
+    assert filtered["machine_status"] == "online"
+    assert filtered["found_by"].startswith("tcp/")
+    dead = site_rows[f"{SUBNET}.16"]
+    assert dead["machine_status"] == "offline"
+    assert dead["description"]  # says what failed
+    assert EXCLUDED not in site_rows and OUTSIDE not in site_rows
+    assert set(site_rows) == {f"{SUBNET}.{n}" for n in range(10, 17)}
+
+
+def test_secret_never_printed_or_stored(lab, site_rows):
+    out = lab.rmmkit("report", "scan-details", "--site", "lab", "--format", "json", "--db", lab.db)
+    assert COMMUNITY not in out.stdout
+    assert json.loads(out.stdout)
+    dump = lab.net.exec(lab.scanner, "python3", "-c",
+                        f"import sqlite3;print(list(sqlite3.connect({lab.db[10:]!r}).iterdump()))")
+    assert COMMUNITY not in dump
+
+
+def _capture(lab, argv: list[str]) -> list[tuple[float, str]]:
+    """Run the scan under tcpdump on the bridge; (timestamp, destination) of every IP packet sent.
+
+    IGMP is left out: the kernel joins multicast groups on its own when the bridge comes up.
+    """
+    pcap = lab.net.tmp / f"cap-{time.monotonic_ns()}.pcap"
+    dump = subprocess.Popen(["ip", "netns", "exec", lab.scanner, "tcpdump", "-i", "br0", "-n",
+                             "--immediate-mode", "-w", str(pcap), f"ip and not igmp and src host {SUBNET}.1"],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert "listening" in dump.stderr.readline()
+        time.sleep(0.2)
+        lab.rmmkit(*argv)
+        time.sleep(0.3)  # let the last packets reach the capture
+    finally:
+        dump.send_signal(signal.SIGINT)  # tcpdump flushes and closes the file on SIGINT
+        dump.wait(timeout=10)
+    text = subprocess.run(["tcpdump", "-r", str(pcap), "-n", "-tt"], capture_output=True,
+                          text=True, check=True).stdout
+    out = []
+    for line in text.splitlines():
+        match = re.match(r"(\d+\.\d+) IP (\S+) > (\d+\.\d+\.\d+\.\d+)", line)
+        if match:
+            out.append((float(match.group(1)), match.group(3)))
+    return out
+
+
+def test_capture_shows_no_packet_outside_scope(lab):
+    packets = _capture(lab, ["scan", "--site", "lab", "-i", str(lab.inventory), "--no-dns",
+                             "--format", "json", "--db", lab.db])
+    destinations = {dst for _t, dst in packets}
+    allowed = {f"{SUBNET}.{n}" for n in range(10, 17)}
+    assert packets, "the capture saw nothing: the test would prove nothing"
+    assert destinations <= allowed, destinations - allowed
+
+
+def test_capture_rate_within_five_percent(lab):
+    rate = 1000
+    packets = _capture(lab, ["scan", f"{CROWD}.0/24", "--exclude", f"{CROWD}.77", "--ping-only",
+                             "--retries", "0", "--ports", "none", "--max-rate", str(rate),
+                             "--format", "json", "--no-store"])
+    assert len(packets) == 255
+    assert f"{CROWD}.77" not in {dst for _t, dst in packets}
+    span = packets[-1][0] - packets[0][0]
+    measured = (len(packets) - 1) / span
+    assert abs(measured - rate) / rate <= 0.05, measured
+
+
+def test_same_live_set_as_nmap(lab):
+    rows = lab.scan_json(SCOPE, "--exclude", EXCLUDED, "--ping-only", "--no-store")
+    ours = {r["ip"] for r in rows if r["machine_status"] == "online"}
+    xml = lab.net.exec(lab.scanner, "nmap", "-sn", "-n", "-oX", "-", f"{SUBNET}.10-17",
+                       "--exclude", EXCLUDED)
+    theirs = set(re.findall(r'<status state="up"[^>]*/>\s*<address addr="([\d.]+)"', xml))
+    assert theirs, "nmap found nothing: the comparison would prove nothing"
+    assert ours == theirs

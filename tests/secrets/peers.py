@@ -1,0 +1,124 @@
+"""Real peers on loopback for the secrets tests: OpenSSH sshd and net-snmp snmpd.
+
+Why loopback and not the lab: these tests prove that credential material
+reaches paramiko and pysnmp intact; one daemon on 127.0.0.1 with a free port
+is enough, starts in milliseconds and needs no namespace.  Each daemon is
+ours: started here, stopped here by its PID.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+SNMPD = shutil.which("snmpd") or "/usr/sbin/snmpd"
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def sshd(workdir: Path, authorized_keys: str) -> Iterator[tuple[int, str]]:
+    """OpenSSH on 127.0.0.1:<free port> accepting ``authorized_keys`` for the current user."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    host_key = workdir / "host_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)], check=True)
+    (workdir / "authorized_keys").write_text(authorized_keys)
+    port = free_port()
+    config = workdir / "sshd_config"
+    config.write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\n"
+        f"PidFile {workdir}/sshd.pid\nAuthorizedKeysFile {workdir}/authorized_keys\n"
+        "PermitRootLogin prohibit-password\nPasswordAuthentication yes\n"
+        "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nLogLevel VERBOSE\n"
+    )
+    Path("/run/sshd").mkdir(exist_ok=True)  # privilege-separation directory sshd insists on
+    log = open(workdir / "sshd.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=log, stderr=log)
+    try:
+        _wait_tcp(port, proc)
+        yield port, getpass.getuser()
+    finally:
+        _stop(proc)
+        log.close()
+
+
+def _wait_tcp(port: int, proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"daemon exited with {proc.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+@contextlib.contextmanager
+def snmpd(workdir: Path, config_lines: list[str]) -> Iterator[int]:
+    """net-snmp snmpd on udp:127.0.0.1:<free port> with the given configuration lines."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    conf = workdir / "snmpd.conf"
+    conf.write_text("\n".join([*config_lines, "sysDescr rmmkit secrets test peer", ""]))
+    port = free_port(socket.SOCK_DGRAM)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "MIBS": "",
+        "MIBDIRS": "/nonexistent",
+        "SNMP_PERSISTENT_DIR": str(workdir / "persist"),
+    }
+    proc = subprocess.Popen(
+        [
+            SNMPD,
+            "-f",
+            "-r",
+            "-I",
+            "-smux",
+            "-C",
+            "-c",
+            str(conf),
+            "-Lf",
+            str(workdir / "snmpd.log"),
+            f"udp:127.0.0.1:{port}",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while "NET-SNMP version" not in _read(workdir / "snmpd.log"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("snmpd did not start: " + _read(workdir / "snmpd.log")[-500:])
+            time.sleep(0.05)
+        yield port
+    finally:
+        _stop(proc)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""

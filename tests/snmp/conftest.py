@@ -1,0 +1,128 @@
+"""Real SNMP peers for the SNMP tests: snmpsim (recordings) and net-snmp snmpd (v2c + v3).
+
+Both listen on 127.0.0.1 at random free UDP ports, are started once per
+session and stopped by PID.  Nothing leaves loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from rmmkit.secrets.values import Secret
+from rmmkit.snmp.auth import SnmpAuth
+from .recordings import RECORDINGS
+
+V3_USER = "rmksv3"
+V3_AUTH = "rmks-auth-passphrase"
+V3_PRIV = "rmks-priv-passphrase"
+V2C_COMMUNITY = "rmks-lab-community"
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_answers(port: int, community: str, deadline: float) -> None:
+    """Poll with a v2c GET of sysObjectID until the agent answers (or fail)."""
+    from rmmkit.snmp.client import SnmpClient, SnmpOptions, run_sync
+
+    auth = SnmpAuth.v2c(community)
+    opts = SnmpOptions(port=port, timeout=0.5, retries=0)
+    while True:
+        try:
+            run_sync(lambda c: c.get("127.0.0.1", auth, ["1.3.6.1.2.1.1.2.0"]), opts)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@dataclass(frozen=True)
+class Agent:
+    host: str
+    port: int
+
+
+@pytest.fixture(scope="session")
+def snmpsim_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
+    if not shutil.which("snmpsim-command-responder"):
+        pytest.fail("snmpsim-command-responder is not installed (pip install snmpsim snmpsim-data)")
+    base = tmp_path_factory.mktemp("snmpsim")
+    data = base / "data"
+    data.mkdir()
+    for community, (path, _cls) in RECORDINGS.items():
+        suffix = ".snmprec.bz2" if path.suffix == ".bz2" else ".snmprec"
+        shutil.copyfile(path, data / f"{community}{suffix}")  # snmpsim follows symlinks for names
+    port = free_udp_port()
+    env = {**os.environ, "SNMPSIM_ALLOW_ROOT": "true"}
+    proc = subprocess.Popen(
+        ["snmpsim-command-responder", f"--data-dir={data}", f"--cache-dir={base / 'cache'}",
+         f"--agent-udpv4-endpoint=127.0.0.1:{port}", "--logging-method=null"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_answers(port, "linux-slackware", time.monotonic() + 60)
+        yield Agent("127.0.0.1", port)
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="session")
+def snmpd_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
+    if not shutil.which("snmpd"):
+        pytest.fail("net-snmp snmpd is not installed (apt-get install snmpd)")
+    base = tmp_path_factory.mktemp("snmpd")
+    port = free_udp_port()
+    conf = base / "snmpd.conf"
+    conf.write_text(
+        f"agentAddress udp:127.0.0.1:{port}\n"
+        f"rocommunity {V2C_COMMUNITY} 127.0.0.1\n"
+        f"createUser {V3_USER} SHA-256 {V3_AUTH} AES {V3_PRIV}\n"
+        f"rouser {V3_USER} priv\n"
+        "sysServices 72\n"
+    )
+    proc = subprocess.Popen(
+        ["snmpd", "-f", "-Lo", "-C", "-c", str(conf), f"--persistentDir={base / 'persist'}"],
+        env={**os.environ, "MIBS": ""}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_answers(port, V2C_COMMUNITY, time.monotonic() + 20)
+        yield Agent("127.0.0.1", port)
+    finally:
+        stop(proc)
+
+
+@pytest.fixture()
+def v3_auth() -> SnmpAuth:
+    return SnmpAuth.v3(V3_USER, Secret(V3_AUTH), Secret(V3_PRIV), auth_protocol="SHA-256",
+                       priv_protocol="AES", name="lab-v3")  # fmt: skip
+
+
+@pytest.fixture()
+def v2c_auth() -> SnmpAuth:
+    return SnmpAuth.v2c(Secret(V2C_COMMUNITY), name="lab-v2c")
+
+
+def recording_path(community: str) -> Path:
+    return RECORDINGS[community][0]

@@ -1,0 +1,67 @@
+"""Read snmpsim ``.snmprec`` recordings, so tests take expected values from the data.
+
+Why: the tests must compare what rmmkit polled with what the recording
+really holds, not with constants copied from rmmkit's own output.
+"""
+
+from __future__ import annotations
+
+import bz2
+from dataclasses import dataclass
+from pathlib import Path
+
+import snmpsim_data
+
+DATA = Path(snmpsim_data.__file__).parent / "data"
+HERE = Path(__file__).parent / "data"
+
+# community (file name served by snmpsim) -> (recording, class the device really is)
+RECORDINGS: dict[str, tuple[Path, str]] = {
+    "ups-eaton": (DATA / "UPS/eaton-93e-80.snmprec.bz2", "ups"),
+    "ups-santak": (DATA / "UPS/ingrasys-power-switch.snmprec.bz2", "ups"),
+    "ups-huawei": (DATA / "UPS/huawei-gse200m.snmprec.bz2", "ups"),
+    "switch-cisco": (DATA / "network/switch/cisco-c3750.snmprec.bz2", "switch"),
+    "switch-arista": (DATA / "cloud/arista-dcs-7150s-52-cl.snmprec.bz2", "switch"),
+    "router-juniper": (DATA / "network/router/juniper-mx960-16-1r6-7-a.snmprec.bz2", "router"),
+    "router-vyatta": (DATA / "network/router/vyatta-unknown.snmprec.bz2", "router"),
+    "router-ruijie": (DATA / "network/router/ruijie-n18010.snmprec.bz2", "router_by_behaviour"),
+    "fw-paloalto": (DATA / "network/firewall/paloalto-pa-5000.snmprec.bz2", "firewall"),
+    "fw-fortinet": (DATA / "network/firewall/fortinet-xcu.snmprec.bz2", "firewall"),
+    "linux-slackware": (DATA / "os/linux/slackware.snmprec.bz2", "linux"),
+    "windows-xp": (DATA / "os/windows/XP.snmprec.bz2", "windows"),
+    "windows-2003": (DATA / "os/windows/server-2003-5-2.snmprec.bz2", "windows"),
+    "pdu-apc": (DATA / "UPS/apc-7902b.snmprec", "snmp"),
+    "printer-hp": (HERE / "printer.snmprec", "printer"),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    tag: str
+    raw: str
+
+    @property
+    def text(self) -> str:
+        data = bytes.fromhex(self.raw) if self.tag.endswith("x") else self.raw.encode()
+        return data.rstrip(b"\x00").decode("utf-8", "replace").strip()
+
+    @property
+    def number(self) -> int:
+        return int(self.raw)
+
+
+def load(path: Path) -> dict[str, Entry]:
+    opener = bz2.open if path.suffix == ".bz2" else open
+    out: dict[str, Entry] = {}
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("|", 2)
+            if len(parts) == 3:
+                out[parts[0]] = Entry(parts[1], parts[2])
+    return out
+
+
+def column(rec: dict[str, Entry], prefix: str) -> list[tuple[str, Entry]]:
+    """Rows of one table column in OID order."""
+    rows = [(oid, e) for oid, e in rec.items() if oid.startswith(prefix + ".")]
+    return sorted(rows, key=lambda r: tuple(int(p) for p in r[0].split(".")))

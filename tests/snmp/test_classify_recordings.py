@@ -1,0 +1,53 @@
+"""Every recording served by snmpsim is identified as the device it really is."""
+
+from __future__ import annotations
+
+import pytest
+
+from rmmkit.snmp.auth import SnmpAuth
+from rmmkit.snmp.classify import load_ruleset
+from rmmkit.snmp.client import SnmpOptions, run_sync
+from rmmkit.snmp.identify import identify, identify_many
+
+from .recordings import RECORDINGS, load
+
+
+@pytest.fixture(scope="module")
+def identified(snmpsim_agent):
+    """Identify every recording once (concurrently, like a scan does)."""
+    ruleset = load_ruleset()
+    opts = SnmpOptions(port=snmpsim_agent.port, timeout=2, retries=1)
+
+    async def run(client):
+        out = {}
+        for community in RECORDINGS:
+            out[community] = await identify(client, snmpsim_agent.host, [SnmpAuth.v2c(community)], ruleset)
+        return out
+
+    return run_sync(run, opts)
+
+
+@pytest.mark.parametrize("community", sorted(RECORDINGS))
+def test_recording_is_classified_as_what_it_is(identified, community):
+    path, expected = RECORDINGS[community]
+    dev = identified[community]
+    assert dev.device_class == expected, dev.identity
+    rec = load(path)
+    assert dev.identity.sys_object_id == rec["1.3.6.1.2.1.1.2.0"].raw
+    assert dev.identity.sys_descr == rec["1.3.6.1.2.1.1.1.0"].text
+
+
+def test_identify_many_keeps_hosts_apart(snmpsim_agent):
+    """Two communities at once through one engine: each host keeps its own answer."""
+    ruleset = load_ruleset()
+    opts = SnmpOptions(port=snmpsim_agent.port, timeout=2, retries=1)
+
+    async def run(client):
+        ups = await identify_many(client, ["127.0.0.1"], [SnmpAuth.v2c("ups-eaton")], ruleset)
+        fw = await identify_many(client, ["127.0.0.1"], [SnmpAuth.v2c("fw-fortinet")], ruleset)
+        return ups["127.0.0.1"], fw["127.0.0.1"]
+
+    ups, fw = run_sync(run, opts)
+    assert ups.kind == "ups"
+    assert fw.kind == "firewall"
+    assert fw.manufacturer == "Fortinet"
