@@ -34,9 +34,18 @@ def main() -> None:
     def worker(n: int) -> None:
         for i in range(per_thread):
             now = time.time()
-            store.record_task_result(run_id, TaskResult(
-                host=f"h{n}-{i}", task="noop", action="noop", status=Status.OK,
-                data={"i": i}, started=now, ended=now))
+            store.record_task_result(
+                run_id,
+                TaskResult(
+                    host=f"h{n}-{i}",
+                    task="noop",
+                    action="noop",
+                    status=Status.OK,
+                    data={"i": i},
+                    started=now,
+                    ended=now,
+                ),
+            )
 
     started = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(opts.threads)]
@@ -49,10 +58,18 @@ def main() -> None:
     scan_id = store.begin_scan("bench", ["10.0.0.0/8"], [])
     started = time.perf_counter()
     for chunk in range(0, opts.rows, 500):
-        store.add_scan_rows(scan_id, [
-            {"ip": f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}", "hostname": f"pc{i}",
-             "machine_status": "online", "sources": {"machine_status": "icmp"}}
-            for i in range(chunk, min(chunk + 500, opts.rows))])
+        store.add_scan_rows(
+            scan_id,
+            [
+                {
+                    "ip": f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}",
+                    "hostname": f"pc{i}",
+                    "machine_status": "online",
+                    "sources": {"machine_status": "icmp"},
+                }
+                for i in range(chunk, min(chunk + 500, opts.rows))
+            ],
+        )
     rows_rate = opts.rows / (time.perf_counter() - started)
     store.finish_scan(scan_id)
 
@@ -66,8 +83,10 @@ def main() -> None:
         refusal_ms = (time.perf_counter() - started) * 1000
     store.finish_run(run_id, "ok", {"ok": per_thread * opts.threads})
     store.close()
-    print(f"store_writes: {store.backend} results {results_rate:,.0f}/s ({opts.threads} threads),"
-          f" scan rows {rows_rate:,.0f}/s, lock refusal {refusal_ms:.0f} ms (incl. open)")
+    print(
+        f"store_writes: {store.backend} results {results_rate:,.0f}/s ({opts.threads} threads),"
+        f" scan rows {rows_rate:,.0f}/s, lock refusal {refusal_ms:.0f} ms (incl. open)"
+    )
 
 
 if __name__ == "__main__":

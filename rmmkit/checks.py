@@ -19,7 +19,6 @@ from rmmkit.scope import DEFAULT_MAX_RANGE_SIZE, parse_range
 from rmmkit.templating import compile_value, compile_when, has_template
 from rmmkit.yamlmarks import locate
 
-
 SINGULAR = {
     "credentials": "credential",
     "sites": "site",

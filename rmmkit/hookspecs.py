@@ -134,3 +134,16 @@ def rmmkit_explain_error(error: BaseException) -> list[str] | None:
     :param error: the exception a task raised.
     :return: human-readable likely causes, most likely first, or ``None``.
     """
+
+
+@hookspec
+def rmmkit_snmp_classification_rules() -> list[Any] | None:
+    """Add SNMP device classification rules (UPS, printer, firewall, … or new classes).
+
+    Each item is a path to a YAML file shaped like ``rmmkit/data/snmp/classes.yml``
+    or the same structure as a dict (``probes``, ``classes``, ``vendors``).  A
+    class with a new name is added; one with an existing name gets the extra
+    rules.  All answers are used, after the built-in rules.
+
+    :return: a list of paths or dicts, or ``None``.
+    """

@@ -16,6 +16,7 @@ from rmmkit.errors import DuplicateName, InputError, Location, SchemaViolation, 
 from rmmkit.models import Inventory, Playbook
 from rmmkit.schema import base_schema
 from rmmkit.schemaerrors import json_path
+from rmmkit.scope import Scope
 from rmmkit.yamlmarks import MarkedDict, MarkedList, locate
 
 # Declared argument names that refer to inventory declarations (plugins may also mark any
@@ -128,24 +129,20 @@ def _targets(doc: Doc, variables: dict[str, Any], cap: int | None) -> dict[str, 
 
 def _check_against(doc: Doc, inventory: Inventory, targets: dict[str, Any], plugins: Any) -> None:
     """Targets and reference arguments must name what the inventory declares."""
-    from rmmkit.resolve import inventory_scope
-
     for key, what in (("sites", "site"), ("groups", "group"), ("hosts", "host")):
         known = _known(inventory, what)
         for i, name in enumerate(targets.get(key) or ()):
             if name not in known:
                 raise _unknown(doc, what, name, ["targets", key, i], known)
-    scope = inventory_scope(inventory)
+    declared = Scope([r for site in inventory.sites.values() for r in site.ranges])
+    declared = declared | Scope([h.address for h in inventory.hosts.values()])
     for i, spec in enumerate(targets.get("ranges") or ()):
-        from rmmkit.scope import parse_range
-
-        parsed = parse_range(spec)
-        if not (scope.allows(str(parsed[0])) and scope.allows(str(parsed[-1]))):
+        if not declared.covers(spec):
             raise doc.fail(
                 InputError,
                 f"target range {spec!r} is not inside the inventory's site ranges",
                 ["targets", "ranges", i],
-                "a range inside a declared site (minus its excludes)",
+                "a range inside the ranges of declared sites (their excludes are skipped)",
             )
     for index, raw in enumerate(doc.root["tasks"]):
         schema = getattr(plugins.actions.get(raw["action"]), "args_schema", None) or {}

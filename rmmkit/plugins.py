@@ -30,6 +30,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "rmmkit.secrets.builtin",
     "rmmkit.policies",
     "rmmkit.actions.discover",
+    "rmmkit.snmp.plugin",
 )
 
 REGISTRY_KINDS: dict[str, str] = {

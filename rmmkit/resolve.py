@@ -35,7 +35,7 @@ from rmmkit.models import (
     Site,
     Task,
 )
-from rmmkit.scope import Scope, parse_range
+from rmmkit.scope import Scope
 from rmmkit.templating import compile_value, compile_when
 
 
@@ -211,24 +211,6 @@ def resolve_discovered(
     )
 
 
-def resolve_address(inventory: Inventory, target: str) -> ResolvedHost:
-    """A host name or address: the static host there, else what a device there would get."""
-    if target in inventory.hosts:
-        return resolve_host(inventory, target)
-    static = next((h for h in inventory.hosts.values() if h.address == target), None)
-    if static is not None:
-        return resolve_host(inventory, static.name)
-    parse_range(target)  # an InputError naming the forms when it is not an address
-    views: dict[str, SiteView] = {}
-    site = _site_of(inventory, target, views)
-    if not site:
-        raise UnknownReference(
-            f"{target} is neither a declared host nor inside a site's ranges",
-            expected="a host name or an address inside a site (minus excludes)",
-        )
-    return resolve_discovered(inventory, site, {"ip": target}, views)
-
-
 def effective_settings(host: ResolvedHost) -> dict[str, dict[str, Any]]:
     """``category/type → settings``; for the same type, a later package's policy wins."""
     out: dict[str, dict[str, Any]] = {}
@@ -289,7 +271,7 @@ def evaluate_when(expr: str | bool | None, variables: Mapping[str, Any]) -> bool
     return True if compiled is None else compiled(variables)
 
 
-from rmmkit.selection import select_hosts, selected_sites  # noqa: E402  (public re-export)
+from rmmkit.selection import resolve_address, select_hosts, selected_sites  # noqa: E402
 
 __all__ = [
     "SiteView",

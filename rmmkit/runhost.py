@@ -11,6 +11,7 @@ UNREACHABLE and skips its remaining tasks.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from time import monotonic, time
@@ -121,12 +122,29 @@ def run_host_tasks(st: HostState, tasks: list[CompiledTask], common: dict[str, A
     )
     chosen: dict[str, str] = {}
     st.tasks, st.position, st.finished = tasks, 0, False
+    # One context per host, its task and vars updated per task (valid during run() only).
+    ctx = common["context_cls"](
+        host=host,
+        task=None,
+        session=session,
+        connections=cache,
+        vars=st.base_vars,
+        check=common["check"],
+        diff=common["diff"],
+        run_id=common["run_id"],
+        log=ACTION_LOG,
+    )
     try:
         for i, ct in enumerate(tasks):
             if st.dead or stop.is_set():
                 with lock:
                     if not st.abandoned:
-                        skip_rest(st, tasks, i, st.dead or "run interrupted", publishers)
+                        if st.dead:
+                            skip_rest(st, tasks, i, st.dead, publishers)
+                        else:  # interrupted: not stored, so that a resume runs these tasks
+                            skip_rest(
+                                st, tasks, i, "run interrupted", common["unstored_publishers"]
+                            )
                 return
             if ct.transport is not None:
                 name = chosen.get(ct.action_name)
@@ -139,10 +157,10 @@ def run_host_tasks(st: HostState, tasks: list[CompiledTask], common: dict[str, A
                 cache.use(name)
             if ct.task.timeout:
                 st.task_deadline = monotonic() + ct.task.timeout
-                r = run_one(st, ct, cache, common)
+                r = run_one(st, ct, ctx, common)
                 st.task_deadline = 0.0
             else:
-                r = run_one(st, ct, cache, common)
+                r = run_one(st, ct, ctx, common)
             with lock:
                 if st.abandoned:
                     return
@@ -156,9 +174,7 @@ def run_host_tasks(st: HostState, tasks: list[CompiledTask], common: dict[str, A
             st.finished = True
 
 
-def run_one(
-    st: HostState, ct: CompiledTask, cache: HostConnections, c: dict[str, Any]
-) -> TaskResult:
+def run_one(st: HostState, ct: CompiledTask, ctx: Any, c: dict[str, Any]) -> TaskResult:
     """One task on one host, as a result (never raises for the action's own errors)."""
     host = st.host
     started = time()
@@ -188,17 +204,7 @@ def run_one(
                 ended=time(),
             )
         args = ct.task.args if ct.render_args is None else ct.render_args(variables)
-        ctx = c["context_cls"](
-            host=host,
-            task=ct.task,
-            session=c["session"],
-            connections=cache,
-            vars=variables,
-            check=c["check"],
-            diff=c["diff"],
-            run_id=c["run_id"],
-            log=ACTION_LOG,
-        )
+        ctx.task, ctx.vars = ct.task, variables
         outcome = ct.action.run(ctx, args)
     except UnreachableError as exc:
         st.dead = f"host unreachable (task {ct.name!r})"
@@ -257,3 +263,29 @@ def _opener(session: Any) -> Callable[[str, ResolvedHost, float], Any]:
         return transport(name).open(host, timeout=timeout)
 
     return open_connection
+
+
+class Countdown:
+    """Hosts left in a segment; ``event`` is set when none are left."""
+
+    def __init__(self, count: int) -> None:
+        self.left = count
+        self.lock = threading.Lock()
+        self.event = threading.Event()
+
+    def done(self, count: int = 1) -> None:
+        with self.lock:
+            self.left -= count
+            if self.left <= 0:
+                self.event.set()
+
+
+def drain(todo: queue.SimpleQueue[HostState]) -> int:
+    """Empty the queue of hosts not started yet; they never start (the run was stopped)."""
+    count = 0
+    while True:
+        try:
+            todo.get_nowait()
+        except queue.Empty:
+            return count
+        count += 1

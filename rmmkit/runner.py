@@ -18,42 +18,26 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from rmmkit.actions.base import TaskContext
-from rmmkit.errors import EXIT_HOST_FAILED, EXIT_INTERRUPTED, EXIT_OK, RmmkitError, StoreError
+from rmmkit.errors import RmmkitError, StoreError
 from rmmkit.models import Playbook, ResolvedHost
 from rmmkit.outputs.base import Output
 from rmmkit.results import HostResult, RunResult
-from rmmkit.runhost import HostState, run_host_tasks, skip_rest
-from rmmkit.runplan import CompiledTask, apply_limit, compile_tasks, segments, targeted_sites
+from rmmkit.runhost import Countdown, HostState, drain, run_host_tasks, skip_rest
+from rmmkit.runplan import (
+    CompiledTask,
+    RunOptions,
+    apply_limit,
+    compile_tasks,
+    exit_code_for,
+    segments,
+    targeted_sites,
+)
 from rmmkit.runsignals import stop_on_signals
 
-
-@dataclass
-class RunOptions:
-    """Everything ``rmmkit run`` can change about a run."""
-
-    forks: int = 50
-    check: bool = False
-    diff: bool = False
-    limit: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    skip_tags: list[str] = field(default_factory=list)
-    extra_vars: dict[str, Any] = field(default_factory=dict)
-    timeout: float = 600.0  # per host, seconds
-    connect_timeout: float = 30.0
-    handle_signals: bool = False  # only the CLI owns the process's signals
-    watchdog_interval: float = 0.2
-    resume: str | None = None  # id of an interrupted run to finish (needs the store)
-
-
-def exit_code_for(result: RunResult) -> int:
-    """0 all ok/changed/skipped, 2 a host failed or was unreachable, 130 interrupted."""
-    if getattr(result, "interrupted", False):
-        return EXIT_INTERRUPTED
-    return EXIT_HOST_FAILED if result.failed_hosts else EXIT_OK
+__all__ = ["RunOptions", "Runner", "exit_code_for"]
 
 
 class Runner:
@@ -80,9 +64,12 @@ class Runner:
         self._states: dict[str, HostState] = {}
         self._store_error: BaseException | None = None
         self._done_before: set[tuple[str, str]] = set()  # (host, task) recorded before a resume
+        self.previously_interrupted: list[dict[str, Any]] = []  # runs the store found abandoned
         hook = session.plugins.hook
         self._hook = hook
         self._publishers = self._make_publishers()
+        # Tasks skipped by an interrupt are shown but not stored: a resume runs them.
+        self._unstored = [p for p in self._publishers if p != self._record]
 
     # -- events -------------------------------------------------------------------------
 
@@ -118,11 +105,14 @@ class Runner:
         return targeted_sites(self.playbook, self.hosts, self.options.limit)
 
     def run(self) -> RunResult:
+        """Run every task on every host; with a store, under a lock on the targeted sites."""
+        self.run_id = self.options.resume or uuid.uuid4().hex
         store = self.session.store
         if store is None:
             return self._run_locked()
-        holder = f"run of {self.playbook.name or self.playbook.path}"
-        with store.site_lock(self.sites(), holder):
+        holder = f"run {self.run_id} of {self.playbook.name or self.playbook.path}"
+        with store.site_lock(self.sites(), holder) as lock:
+            self.previously_interrupted = list(getattr(lock, "interrupted", None) or [])
             return self._run_locked()
 
     def _run_locked(self) -> RunResult:
@@ -130,12 +120,11 @@ class Runner:
         sites = self.sites()
         host_names = [h.name for h in self.hosts]
         if store is not None and opts.resume:
-            self.run_id = opts.resume
             self._done_before = store.resume_run(opts.resume)
         elif store is not None:
-            self.run_id = store.begin_run(self.playbook.path, sites, opts.check, len(self.hosts))
-        else:
-            self.run_id = uuid.uuid4().hex[:12]
+            self.run_id = store.begin_run(
+                self.playbook.path, sites, opts.check, len(self.hosts), run_id=self.run_id
+            )
         result = RunResult(self.run_id, self.playbook.path, started=time.time(), check=opts.check)
         self._hook.rmmkit_run_start(
             run_id=self.run_id, playbook=self.playbook.path, hosts=host_names, check=opts.check
@@ -174,11 +163,15 @@ class Runner:
 
     def _state(self, host: ResolvedHost) -> HostState:
         st = self._states.get(host.name)
-        if st is None or st.host is not host:
+        if st is None or st.host is not host or st.abandoned:
+            # A fresh state per host object; a timed-out host's abandoned thread keeps the
+            # old one, so nothing it does later can reach this one.
             prev = st
             st = HostState(host, self._base_vars(host))
             if prev is not None:  # same name in a later segment: keep results and flags
                 st.results, st.facts, st.dead = prev.results, prev.facts, prev.dead
+                if prev.abandoned:
+                    st.dead = st.dead or "host timed out earlier in this run"
             self._states[host.name] = st
         return st
 
@@ -189,7 +182,8 @@ class Runner:
             **host.vars,
             **self.playbook.vars,
             "inventory_hostname": host.name,
-            "host_address": host.address,
+            "address": host.address,
+            "discovered": host.discovered,
             "site": host.site,
             "groups": list(host.groups),
             "check_mode": opts.check,
@@ -209,8 +203,8 @@ class Runner:
         todo: queue.SimpleQueue[HostState] = queue.SimpleQueue()
         for st in states:
             todo.put(st)
-        countdown = _Countdown(len(states))
-        running: dict[str, tuple[HostState, float]] = {}
+        countdown = Countdown(len(states))
+        running: dict[HostState, float] = {}  # host state → deadline (by identity)
         common = self._context_common()
         stop, timeout = self.stop_event, self.options.timeout
         done_before = self._done_before
@@ -222,11 +216,12 @@ class Runner:
                     st = take()
                 except queue.Empty:
                     return
-                running[st.host.name] = (st, time.monotonic() + timeout)
+                running[st] = time.monotonic() + timeout
                 host_tasks = tasks
                 if done_before:  # resuming: what the interrupted run recorded is not redone
                     name = st.host.name
                     host_tasks = [ct for ct in tasks if (name, ct.name) not in done_before]
+                st.tasks, st.position = host_tasks, 0
                 try:
                     run_host_tasks(st, host_tasks, common)
                 except Exception as exc:  # a runner bug must not hang the run
@@ -241,7 +236,7 @@ class Runner:
                                 failed_first=True,
                             )
                 finally:
-                    running.pop(st.host.name, None)
+                    running.pop(st, None)
                 with st.lock:
                     if st.abandoned:
                         return  # the watchdog counted this host and started a replacement worker
@@ -256,17 +251,17 @@ class Runner:
         while not countdown.event.wait(tick):
             if stop.is_set() and not drained:
                 drained = True
-                countdown.done(_drain(todo))
+                countdown.done(drain(todo))
             now = time.monotonic()
-            for name, (st, deadline) in list(running.items()):
+            for st, deadline in list(running.items()):
                 if now > deadline:
                     why = f"host timed out after {timeout:g} s"
-                elif st.task_deadline and now > st.task_deadline:
-                    why = f"task timed out (timeout: {st.tasks[st.position].task.timeout:g} s)"
+                elif st.task_deadline and now > st.task_deadline and st.position < len(st.tasks):
+                    why = f"task timed out after {st.tasks[st.position].task.timeout:g} s"
                 else:
                     continue
                 if self._abandon(st, why):
-                    running.pop(name, None)
+                    running.pop(st, None)
                     countdown.done()
                     start_worker()
 
@@ -287,6 +282,7 @@ class Runner:
             "diff": opts.diff,
             "run_id": self.run_id,
             "publishers": self._publishers,
+            "unstored_publishers": self._unstored,
             "stop": self.stop_event,
             "hook": self._hook,
             "connect_timeout": min(opts.connect_timeout, opts.timeout),
@@ -311,29 +307,3 @@ class Runner:
         for out in self.outputs:
             out.finish(result)
         self._hook.rmmkit_run_finish(result=result)
-
-
-class _Countdown:
-    """Hosts left in a segment; ``event`` is set when none are left."""
-
-    def __init__(self, count: int) -> None:
-        self.left = count
-        self.lock = threading.Lock()
-        self.event = threading.Event()
-
-    def done(self, count: int = 1) -> None:
-        with self.lock:
-            self.left -= count
-            if self.left <= 0:
-                self.event.set()
-
-
-def _drain(todo: queue.SimpleQueue[HostState]) -> int:
-    """Empty the queue of hosts not started yet; they never start (the run was stopped)."""
-    count = 0
-    while True:
-        try:
-            todo.get_nowait()
-        except queue.Empty:
-            return count
-        count += 1

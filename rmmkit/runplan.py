@@ -10,13 +10,39 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rmmkit.errors import InputError
+from rmmkit.errors import EXIT_HOST_FAILED, EXIT_INTERRUPTED, EXIT_OK, InputError
 from rmmkit.models import Playbook, ResolvedHost, Task
+from rmmkit.results import RunResult
 from rmmkit.templating import Renderer, compile_value, compile_when, has_template
+
+
+@dataclass
+class RunOptions:
+    """Everything ``rmmkit run`` can change about a run."""
+
+    forks: int = 50
+    check: bool = False
+    diff: bool = False
+    limit: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    skip_tags: list[str] = field(default_factory=list)
+    extra_vars: dict[str, Any] = field(default_factory=dict)
+    timeout: float = 600.0  # per host, seconds
+    connect_timeout: float = 30.0
+    handle_signals: bool = False  # only the CLI owns the process's signals
+    watchdog_interval: float = 0.2
+    resume: str | None = None  # id of an interrupted run to finish (needs the store)
+
+
+def exit_code_for(result: RunResult) -> int:
+    """0 all ok/changed/skipped, 2 a host failed or was unreachable, 130 interrupted."""
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_HOST_FAILED if result.failed_hosts else EXIT_OK
 
 
 @dataclass(slots=True)
@@ -131,21 +157,43 @@ def host_in_limit(host: ResolvedHost, patterns: list[str]) -> bool:
 
 
 def apply_limit(hosts: list[ResolvedHost], patterns: list[str]) -> list[ResolvedHost]:
+    """Keep hosts matching any pattern and no ``!pattern`` (the declared-state area's rules)."""
     if not patterns:
         return hosts
-    return [h for h in hosts if host_in_limit(h, patterns)]
+    try:
+        from rmmkit.selection import apply_limit as declared_apply_limit
+    except ImportError:  # that area is not built: names, addresses, sites, groups, globs
+        include = [p for p in patterns if not p.startswith("!")]
+        exclude = [p[1:] for p in patterns if p.startswith("!")]
+        return [
+            h
+            for h in hosts
+            if (not include or host_in_limit(h, include))
+            and not (exclude and host_in_limit(h, exclude))
+        ]
+    return declared_apply_limit(hosts, ",".join(patterns))
 
 
 def targeted_sites(playbook: Playbook, hosts: list[ResolvedHost], patterns: list[str]) -> list[str]:
-    """Sites a ``per: site`` task runs on: declared targets plus the sites of selected hosts."""
+    """Sites a ``per: site`` task runs on: declared targets plus the sites of selected hosts.
+
+    With ``--limit``, a site stays when a pattern names it or one of its hosts was kept,
+    unless a ``!pattern`` names it.
+    """
     sites = dict.fromkeys(playbook.targets.sites)
     for h in hosts:
         if h.site:
             sites.setdefault(h.site, None)
-    if patterns:
-        host_sites = {h.site for h in hosts}
-        return [s for s in sites if _matches(s, patterns) or s in host_sites]
-    return list(sites)
+    if not patterns:
+        return list(sites)
+    include = [p for p in patterns if not p.startswith("!")]
+    exclude = [p[1:] for p in patterns if p.startswith("!")]
+    host_sites = {h.site for h in hosts}
+    return [
+        s
+        for s in sites
+        if (not include or _matches(s, include) or s in host_sites) and not _matches(s, exclude)
+    ]
 
 
 def parse_extra_vars(values: Iterable[str], load_yaml: Callable[[str], Any]) -> dict[str, Any]:

@@ -19,6 +19,9 @@ import netaddr
 from rmmkit.errors import InputError, ScopeError
 
 RANGE_FORMS = "an address (10.0.0.5), a range (10.0.0.10-10.0.0.200) or a CIDR block (10.0.0.0/24)"
+_AF_INET = socket.AF_INET
+_inet_pton = socket.inet_pton
+_from_bytes = int.from_bytes
 DEFAULT_MAX_RANGE_SIZE = 65536  # a /16: larger ranges must be declared with settings.max_range_size
 
 
@@ -93,6 +96,7 @@ class Scope:
             starts, ends = self._intervals[block.version]
             starts.append(block.first)
             ends.append(block.last)
+        self._v4 = self._intervals[4]
         self.size = sum(
             e - s + 1 for st, en in self._intervals.values() for s, e in zip(st, en, strict=True)
         )
@@ -102,13 +106,27 @@ class Scope:
 
     def allows(self, address: Any) -> bool:
         """True when ``address`` is inside a declared range and not excluded."""
-        try:
-            version, value = _to_int(address)
-        except ScopeError:
-            return False
-        starts, ends = self._intervals[version]
+        if address.__class__ is str and ":" not in address:  # the hot path: IPv4 text
+            try:
+                value = _from_bytes(_inet_pton(_AF_INET, address), "big")
+            except OSError:
+                return False
+            starts, ends = self._v4
+        else:
+            try:
+                version, value = _to_int(address)
+            except ScopeError:
+                return False
+            starts, ends = self._intervals[version]
         index = bisect_right(starts, value) - 1
         return index >= 0 and value <= ends[index]
+
+    def covers(self, spec: str) -> bool:
+        """True when every address of the range ``spec`` is allowed (one bisect, no iteration)."""
+        parsed = parse_range(spec)
+        starts, ends = self._intervals[parsed.version]
+        index = bisect_right(starts, parsed.first) - 1
+        return index >= 0 and parsed.last <= ends[index]
 
     def check(self, address: Any) -> None:
         """Raise :class:`ScopeError` unless ``address`` may be touched."""
@@ -133,7 +151,7 @@ class Scope:
                     yield socket.inet_ntoa(value.to_bytes(4, "big"))
             else:
                 for value in range(first, last + 1):
-                    yield str(ipaddress.IPv6Address(value))
+                    yield socket.inet_ntop(socket.AF_INET6, value.to_bytes(16, "big"))
 
     def __len__(self) -> int:
         return self.size

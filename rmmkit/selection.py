@@ -20,7 +20,7 @@ from typing import Any
 
 from rmmkit.errors import InputError, UnknownReference
 from rmmkit.models import Inventory, ResolvedHost, Site, Targets
-from rmmkit.scope import Scope
+from rmmkit.scope import Scope, parse_range
 
 
 def _unknown(targets: Targets, what: str, name: str, known: Mapping[str, Any]) -> UnknownReference:
@@ -167,3 +167,24 @@ def _address_host(inventory: Inventory, address: str, views: dict[str, Any]) -> 
             "origins": {**host.origins, "site": f"address {address} of a range target"},
         }
     )
+
+
+def resolve_address(inventory: Inventory, target: str) -> ResolvedHost:
+    """A host name or address: the static host there, else what a device there would get."""
+    from rmmkit.resolve import SiteView, _site_of, resolve_discovered, resolve_host
+
+    if target in inventory.hosts:
+        return resolve_host(inventory, target)
+    static = next((h for h in inventory.hosts.values() if h.address == target), None)
+    if static is not None:
+        return resolve_host(inventory, static.name)
+
+    parse_range(target)  # an InputError naming the forms when it is not an address
+    views: dict[str, SiteView] = {}
+    site = _site_of(inventory, target, views)
+    if not site:
+        raise UnknownReference(
+            f"{target} is neither a declared host nor inside a site's ranges",
+            expected="a host name or an address inside a site (minus excludes)",
+        )
+    return resolve_discovered(inventory, site, {"ip": target}, views)

@@ -82,15 +82,16 @@ class Session:
         return session
 
     def _make_resolver(self) -> Any | None:
+        """The secrets area's resolver; vault settings come from ``settings`` or the environment."""
         resolver_cls = _optional("rmmkit.secrets.resolver", "SecretResolver")
         if resolver_cls is None:
             return None
-        try:
-            return resolver_cls(
-                self.plugins.secret_sources, project_dir=self.project_dir, settings=self.settings
-            )
-        except TypeError:  # an older resolver signature: sources only
-            return resolver_cls(self.plugins.secret_sources)
+        vault = {
+            k: self.settings[k]
+            for k in ("vault_path", "vault_password_file")
+            if self.settings.get(k)
+        }
+        return resolver_cls(self.plugins.secret_sources, base_dir=self.project_dir, **vault)
 
     def resolve_secret(self, ref: SecretRef) -> Secret:
         """The secret value behind ``ref`` (never logged: it is a masked :class:`Secret`)."""

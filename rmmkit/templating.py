@@ -50,7 +50,10 @@ def _compile_str(text: str, where: str) -> Renderer:
 
             def render_expr(variables: Mapping[str, Any]) -> Any:
                 try:
-                    return expr(**variables)
+                    value = expr(**variables)
+                    if isinstance(value, jinja2.Undefined):  # StrictUndefined only raises on use
+                        value._fail_with_undefined_error()
+                    return value
                 except jinja2.TemplateError as exc:
                     raise _fail(where, exc) from None
 

@@ -11,6 +11,7 @@ APT_PACKAGES=(
   samba smbclient
   nmap fping iputils-ping tcpdump
   dnsmasq-base bind9-dnsutils iproute2 procps psmisc
+  systemd
   postgresql-15
 )
 

@@ -13,8 +13,11 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def hook_names() -> list[str]:
-    return sorted(name for name, obj in inspect.getmembers(hookspecs, inspect.isfunction)
-                  if name.startswith("rmmkit_") and hasattr(obj, "rmmkit_spec"))
+    return sorted(
+        name
+        for name, obj in inspect.getmembers(hookspecs, inspect.isfunction)
+        if name.startswith("rmmkit_") and hasattr(obj, "rmmkit_spec")
+    )
 
 
 def test_hookspecs_are_found():

@@ -8,6 +8,7 @@ portal and tests get the same answers through the Python API.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -36,6 +37,17 @@ def _extra_vars(values: tuple[str, ...]) -> dict[str, Any]:
     return parse_extra_vars(values, read)
 
 
+def _expand(paths: tuple[str, ...]) -> list[str]:
+    """Files as given; a directory stands for every ``*.yml`` / ``*.yaml`` below it."""
+    out: list[str] = []
+    for path in paths:
+        if Path(path).is_dir():
+            out += sorted(str(p) for p in Path(path).rglob("*") if p.suffix in (".yml", ".yaml"))
+        else:
+            out.append(path)
+    return out
+
+
 def _summary(item: Inventory | Playbook) -> str:
     if isinstance(item, Playbook):
         return f"playbook {item.name!r}: {len(item.tasks)} task(s), {len(item.outputs)} output(s)"
@@ -47,7 +59,7 @@ def _summary(item: Inventory | Playbook) -> str:
 
 
 @cli.command("validate")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(
     "-i",
     "--inventory",
@@ -79,7 +91,7 @@ def validate_cmd(
         except InputError as exc:
             click.echo(f"rmmkit: error: {exc}", err=True)
             ctx.exit(EXIT_INVALID_INPUT)
-    for path in paths:
+    for path in _expand(paths):
         try:
             item = load_file(path, plugins, variables, inventory=inventory)
         except InputError as exc:

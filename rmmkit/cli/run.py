@@ -92,6 +92,7 @@ def _load_vars_file(path: str) -> Any:
     show_default=True,
     help="Per-host timeout in seconds.",
 )
+@click.option("--resume", metavar="RUN_ID", help="Finish an interrupted run (see rmmkit runs).")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask before changing hosts.")
 @click.pass_context
 def run_cmd(
@@ -110,6 +111,7 @@ def run_cmd(
     outputs: tuple[str, ...],
     output_file: str | None,
     timeout: float,
+    resume: str | None,
     yes: bool,
 ) -> None:
     """Run PLAYBOOK on its targets (hosts of INVENTORY); exit codes in docs/cli.md."""
@@ -119,6 +121,8 @@ def run_cmd(
     from rmmkit.runsetup import load_declared, run_playbook, select_hosts
     from rmmkit.session import Session
 
+    if resume and no_store:
+        raise InputError("--resume needs the store", expected="--resume RUN_ID without --no-store")
     plugins = load_plugins()
     variables = parse_extra_vars(extra_vars, _load_vars_file)
     pb, inv = load_declared(playbook, inventory, plugins, variables)
@@ -131,6 +135,7 @@ def run_cmd(
         skip_tags=_split(skip_tags),
         extra_vars=variables,
         timeout=timeout,
+        resume=resume,
         handle_signals=True,
     )
     specs = _output_specs(outputs, output_file, plugins)

@@ -68,7 +68,10 @@ def _project(project_dir: Path | None) -> Path:
 def _catalog(project_dir: Path, paths: tuple[Path, ...], inventory: Path | None) -> list[Any]:
     from rmmkit.schedules.catalog import load_catalog
 
-    return load_catalog(list(paths) or [project_dir / "playbooks"], project_dir, None, inventory)
+    default = project_dir / "playbooks"
+    if not paths and project_dir == Path.cwd().resolve():
+        default = Path("playbooks")  # messages then say playbooks/x.yml:5, as the user would
+    return load_catalog(list(paths) or [default], project_dir, None, inventory)
 
 
 def _when(text: str | None) -> dt.datetime:

@@ -93,7 +93,7 @@ def db_locks(db_url: str | None, project_dir: Path | None) -> None:
     if not rows:
         click.echo("no site is locked")
         return
-    click.echo(tabulate(rows, headers=["site", "run/holder", "host", "pid", "since", "holder"]))
+    click.echo(tabulate(rows, headers=["site", "run/holder", "host", "pid", "since", "state"]))
 
 
 @db_group.command("unlock")

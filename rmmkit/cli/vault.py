@@ -178,8 +178,8 @@ def encrypt_string_cmd(vault_path: str, vault_password_file: str | None, name: s
     del vault_path  # the same options as the other commands; no vault file is needed
     passphrase = _passphrase(vault_password_file)
     token = encrypt_string(name, _read_value(name), passphrase)
-    click.echo(yaml.safe_dump({"secret": {"source": "vault", "key": name, "options": {"ciphertext": token}}},
-                              width=10_000, sort_keys=False), nl=False)  # fmt: skip
+    snippet = {"secret": {"source": "vault", "key": name, "options": {"ciphertext": token}}}
+    click.echo(yaml.safe_dump(snippet, width=10_000, sort_keys=False), nl=False)
 
 
 @vault.command()
@@ -206,7 +206,9 @@ def edit(vault_path: str, vault_password_file: str | None) -> None:
                 raise SecretError(f"the editor exited with status {code}; nothing was saved")
             edited = path.read_bytes()
         finally:
-            _shred(path)
+            for leftover in Path(private).rglob("*"):  # the file, and editor swap/backup files
+                if leftover.is_file() and not leftover.is_symlink():
+                    _shred(leftover)
     records = _load_edited(edited)
     for name in list(opened):
         if name not in records:

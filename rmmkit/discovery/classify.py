@@ -117,12 +117,15 @@ def _resource_type(ev: Evidence, os_name: str, sys_descr: str) -> tuple[str, str
         if kind != "snmp" or not (ev.smb or ev.ssh_banner):
             return kind, f"snmp sysDescr/sysObjectID → {kind}"
     if ev.smb or ev.netbios:
-        if SERVER_OS.search(os_name) and not DESKTOP_OS.search(os_name):
+        server, desktop = SERVER_OS.search(os_name), DESKTOP_OS.search(os_name)
+        if server and not desktop:
             return "server", "os is a Windows Server release"
-        if DESKTOP_OS.search(os_name):
-            if ev.netbios.get("domain_controller") or SERVER_OS.search(os_name):
-                return "server", "build shared by client and server, host registers as domain controller"
+        if desktop and not server:
             return "desktop", "os is a Windows client release"
+        if server and desktop:  # one build number for both (e.g. 17763): NetBIOS names decide
+            if ev.netbios.get("domain_controller"):
+                return "server", "build shared by client and server; registers as domain controller"
+            return "desktop", "build shared by client and server; no server role seen"
         if os_name.startswith("Samba"):
             return "server", "samba file server"
         return "server", "answers smb/netbios"

@@ -2,7 +2,8 @@
 
 Why the kernel's table: the sweep itself makes the kernel ARP for every
 on-link address it pings, so after the sweep the table already holds the
-MAC of every live local host — reading it costs no extra packet.  Routed
+MAC of every live local host — reading it costs no extra packet.  The table
+is not used as proof of life: an entry outlives its host by up to a minute.  Routed
 hosts have no entry (their MAC is the router's), and that is reported as such.
 """
 

@@ -10,7 +10,6 @@ terminal or JSONL lines for runners.
 from __future__ import annotations
 
 import asyncio
-from bisect import bisect_left
 import socket
 import time
 from array import array
@@ -20,7 +19,7 @@ from typing import Any
 
 from rmmkit.discovery.classify import classify
 from rmmkit.discovery.identity import Evidence, Identifier, IdentityOptions
-from rmmkit.discovery.liveness import Alive, SweepOptions, SweepResult, sweep
+from rmmkit.discovery.liveness import SweepOptions, SweepResult, sweep
 from rmmkit.discovery.neighbours import is_locally_administered, mac_vendor, neighbour_macs
 from rmmkit.discovery.rate import TokenBucket
 from rmmkit.errors import InputError
@@ -110,7 +109,6 @@ async def _scan(scope: Scope, options: SweepOptions, identity: IdentityOptions |
           "icmp": swept.icmp_mode, "seconds": round(time.time() - started, 3)})
     result = ScanResult(targets, swept, started=started)
     result.macs = neighbour_macs()
-    _alive_by_arp(result)
     if identity is not None and swept.alive:
         for index, alive in swept.alive.items():
             ip = socket.inet_ntoa(targets[index].to_bytes(4, "big"))
@@ -119,17 +117,6 @@ async def _scan(scope: Scope, options: SweepOptions, identity: IdentityOptions |
         await identifier.identify(list(result.evidence.values()))
     result.ended = time.time()
     return result
-
-
-def _alive_by_arp(result: ScanResult) -> None:
-    """An on-link host that answered the kernel's ARP is up, even if it drops all IP probes."""
-    targets = result.targets  # ascending: scope intervals are sorted
-    for ip in result.macs:
-        value = int.from_bytes(socket.inet_aton(ip), "big")
-        index = bisect_left(targets, value)
-        if index < len(targets) and targets[index] == value and index not in result.sweep.alive:
-            result.sweep.alive[index] = Alive("arp")
-            result.sweep.errors.pop(index, None)
 
 
 class _Progress:

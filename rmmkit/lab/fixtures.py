@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -38,6 +40,28 @@ def _session_lab_name() -> str:
     return f"t{os.getpid() % 100000}"
 
 
+_timings: dict[str, dict[str, Any]] = {}
+
+
+def started_labs() -> dict[str, dict[str, Any]]:
+    """Start timings of the labs this process brought up (for a terminal summary)."""
+    return dict(_timings)
+
+
+def _sigterm_as_interrupt() -> None:
+    """A SIGTERM (CI cancel, timeout) unwinds like Ctrl-C, so the lab is still torn down."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        def handler(signum: int, frame: Any) -> None:
+            raise KeyboardInterrupt(f"signal {signum}")
+
+        signal.signal(signal.SIGTERM, handler)
+
+
+# One lab per process even if this fixture is registered twice (plugin + a conftest
+# import): the second user shares it, the last one to finish tears it down.
+_shared: dict[str, Any] = {"lab": None, "users": 0}
+
+
 @pytest.fixture(scope="session")
 def lab() -> Iterator[Lab]:
     """The default lab (or ``RMMKIT_LAB_TOPOLOGY``), up for the whole session."""
@@ -48,11 +72,19 @@ def lab() -> Iterator[Lab]:
     if reuse:
         yield Lab.attach(reuse)
         return
-    the_lab = Lab.up(os.environ.get("RMMKIT_LAB_TOPOLOGY") or None, name=_session_lab_name())
+    if _shared["lab"] is None:
+        _sigterm_as_interrupt()
+        _shared["lab"] = Lab.up(os.environ.get("RMMKIT_LAB_TOPOLOGY") or None,
+                                name=_session_lab_name())
+        _timings[_shared["lab"].name] = _shared["lab"].timings
+    _shared["users"] += 1
     try:
-        yield the_lab
+        yield _shared["lab"]
     finally:
-        the_lab.down()
+        _shared["users"] -= 1
+        if _shared["users"] == 0:
+            the_lab, _shared["lab"] = _shared["lab"], None
+            the_lab.down()
 
 
 @pytest.fixture(scope="session")

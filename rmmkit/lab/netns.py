@@ -125,7 +125,7 @@ def create_host_namespaces(
     uts_file.touch()
     script = (
         "set -e\n"
-        "findmnt -rn -t nsfs -o TARGET | sort -r | while read -r m; do umount -l \"$m\"; done\n"
+        "findmnt -rn -t nsfs -o TARGET | sort -r | while read -r m; do umount -l \"$m\" 2>/dev/null || true; done\n"
         f"hostname {hostname}\n"
         "mount -t sysfs sysfs /sys\n" + setup_script
     )

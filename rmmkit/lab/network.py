@@ -29,7 +29,7 @@ def build_segments(topo: Topology, state: StateFile, lab: str) -> str:
     # Unprivileged ICMP sockets for every group: ping/fping/icmplib work without raw sockets.
     make_ns(state, scanner, {"net.ipv4.ping_group_range": "0 2147483647"})
     for index, seg in enumerate(topo.segments):
-        switch = netns_name(lab, f"sw-{seg.name}")
+        switch = netns_name(lab, f"seg_{seg.name}")
         make_ns(state, switch)
         netns.ip_batch(switch, ["link add br0 type bridge stp_state 0", "link set br0 up"])
         netns.add_veth(f"eth{index}", scanner, "scan", switch)
@@ -46,7 +46,7 @@ def attach_host(topo: Topology, state: StateFile, lab: str, host: HostSpec, inde
     """The host's namespace with eth0 (its MAC) on the segment bridge and a route back."""
     name = netns_name(lab, host.name)
     seg = topo.segment(host.segment)
-    switch = netns_name(lab, f"sw-{seg.name}")
+    switch = netns_name(lab, f"seg_{seg.name}")
     make_ns(state, name, {"net.ipv4.ip_default_ttl": host.ttl, **sysctls})
     port = f"v{index}"
     netns.add_veth("eth0", name, port, switch, mac=host.mac)

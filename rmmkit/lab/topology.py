@@ -144,6 +144,9 @@ def _host(h: dict[str, Any], i: int, segments: dict[str, Segment], first: str, l
     if seg_name not in segments:
         raise UnknownReference(f"host {h['name']}: unknown segment {seg_name!r}",
                                location=loc(["hosts", i, "segment"]), expected=", ".join(segments))
+    if h["name"] == "scanner":
+        raise SchemaViolation("host name 'scanner' is reserved for the scanner namespace",
+                              location=loc(["hosts", i, "name"]), expected="another host name")
     if ipaddress.IPv4Address(h["address"]) not in segments[seg_name].subnet:
         raise SchemaViolation(f"host {h['name']}: {h['address']} is outside segment {seg_name}",
                               location=loc(["hosts", i, "address"]), expected=str(segments[seg_name].subnet))

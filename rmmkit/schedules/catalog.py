@@ -134,16 +134,20 @@ def load_entry(
         raw, schedule_id=schedule_id_for(path, project_dir), location=where, marks=marks
     )
     cache = inventories if inventories is not None else {}
-    inv_path = inventory_path
-    if inv_path is None:
-        named = load_playbook(path, plugins).inventory
-        inv_path = (path.parent / named).resolve() if named else None
-    inventory = None
-    if inv_path is not None:
-        if inv_path not in cache:
-            cache[inv_path] = load_inventory(inv_path, plugins)
-        inventory = cache[inv_path]
-    playbook = load_playbook(path, plugins, inventory=inventory)  # references checked
+
+    def inventory_at(where: Path) -> Inventory:
+        if where not in cache:
+            cache[where] = load_inventory(where, plugins)
+        return cache[where]
+
+    if inventory_path is not None:  # -i: one inventory for every playbook
+        inv_path: Path | None = inventory_path
+        inventory: Inventory | None = inventory_at(inventory_path)
+        playbook = load_playbook(path, plugins, inventory=inventory)
+    else:  # the loader checks references against the inventory the playbook names
+        playbook = load_playbook(path, plugins)
+        inv_path = (path.parent / playbook.inventory).resolve() if playbook.inventory else None
+        inventory = inventory_at(inv_path) if inv_path is not None else None
     sites, addresses = _addresses(playbook, inventory)
     return Entry(schedule, path, playbook, inventory, sites, addresses, inv_path)
 

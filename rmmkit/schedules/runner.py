@@ -148,10 +148,12 @@ class Scheduler:
         return out
 
     def _horizon_of(self, entry: Entry, now: dt.datetime) -> dt.datetime:
+        """The last due time handled: memory, else the store (once), else ``now - tolerance``."""
         horizon = self._horizon.get(entry.id)
         if horizon is None:
             past = self.store.schedule_runs(entry.id)
             horizon = past[0]["due_at"] if past else now - self.tolerance
+            self._horizon[entry.id] = horizon
         return max(horizon, now - LOOKBACK)
 
     # -- one tick ---------------------------------------------------------------------

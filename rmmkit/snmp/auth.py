@@ -99,8 +99,14 @@ class SnmpAuth:
         """A secret-free description: ``v2c (credential hq-snmp)``."""
         level = ""
         if self.version == "3":
-            level = " authPriv" if self.secure else (
-                " authNoPriv" if normalise_protocol(self.auth_protocol) != "none" else " noAuthNoPriv"
+            level = (
+                " authPriv"
+                if self.secure
+                else (
+                    " authNoPriv"
+                    if normalise_protocol(self.auth_protocol) != "none"
+                    else " noAuthNoPriv"
+                )
             )
         named = f" (credential {self.name})" if self.name else ""
         return f"v{self.version}{level}{named}"

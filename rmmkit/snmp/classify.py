@@ -39,10 +39,13 @@ class Rule:
     def matches(self, ident: Identity) -> bool:
         c = self.conditions
         if "sys_object_id" in c and not any(
-            ident.sys_object_id == p or ident.sys_object_id.startswith(p + ".") for p in c["sys_object_id"]
+            ident.sys_object_id == p or ident.sys_object_id.startswith(p + ".")
+            for p in c["sys_object_id"]
         ):
             return False
-        if "sys_descr" in c and not any(re.search(p, ident.sys_descr, re.I) for p in c["sys_descr"]):
+        if "sys_descr" in c and not any(
+            re.search(p, ident.sys_descr, re.I) for p in c["sys_descr"]
+        ):
             return False
         if "mib" in c and not all(name in ident.mibs for name in c["mib"]):
             return False
@@ -155,7 +158,9 @@ class Ruleset:
                 ident.__dict__[field_name] = as_int(value)
             else:
                 ident.__dict__[field_name] = describe(value)
-        for (name, base), (oid, _value) in zip(self.probes.items(), rows[len(SCALARS):], strict=False):
+        for (name, base), (oid, _value) in zip(
+            self.probes.items(), rows[len(SCALARS) :], strict=False
+        ):
             if oid.startswith(base + "."):
                 ident.mibs.add(name)
         return ident

@@ -60,7 +60,9 @@ def normalise_host(host: str) -> str:
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
-        raise InputError(f"not an IP address: {host!r}", expected="an IPv4 or IPv6 address") from None
+        raise InputError(
+            f"not an IP address: {host!r}", expected="an IPv4 or IPv6 address"
+        ) from None
 
 
 class SnmpClient:
@@ -95,7 +97,9 @@ class SnmpClient:
             out.update(rows)
         return out
 
-    async def next_values(self, host: str, auth: SnmpAuth, oids: list[str]) -> list[tuple[str, Value]]:
+    async def next_values(
+        self, host: str, auth: SnmpAuth, oids: list[str]
+    ) -> list[tuple[str, Value]]:
         """For each OID, the next OID and value after it (one round trip; GETBULK on v2c/v3)."""
         return await self._exchange("next", host, auth, oids)
 
@@ -118,13 +122,17 @@ class SnmpClient:
 
     # -- one request --------------------------------------------------------
 
-    async def _exchange(self, kind: str, host: str, auth: SnmpAuth, oids: list[str]) -> list[tuple[str, Value]]:
+    async def _exchange(
+        self, kind: str, host: str, auth: SnmpAuth, oids: list[str]
+    ) -> list[tuple[str, Value]]:
         host = normalise_host(host)
         if auth.version == "3":
             return await self._exchange_v3(kind, host, auth, oids)
         return await self._exchange_v2c(kind, host, auth, oids)
 
-    async def _exchange_v2c(self, kind: str, host: str, auth: SnmpAuth, oids: list[str]) -> list[tuple[str, Value]]:
+    async def _exchange_v2c(
+        self, kind: str, host: str, auth: SnmpAuth, oids: list[str]
+    ) -> list[tuple[str, Value]]:
         opts = self.options
         version = 0 if auth.version == "1" else 1
         pdu = GET if kind == "get" else GETNEXT if (kind == "next" and version == 0) else GETBULK
@@ -146,7 +154,9 @@ class SnmpClient:
             raise UnreachableError(
                 f"SNMP {auth.label} to {host}:{opts.port}: no answer after {opts.retries + 1} "
                 f"tries of {opts.timeout:g}s — wrong community or host down",
-                host=host, code="snmp_timeout", causes=V2C_TIMEOUT_CAUSES,
+                host=host,
+                code="snmp_timeout",
+                causes=V2C_TIMEOUT_CAUSES,
             ) from None
         if response.error_status == 2 and version == 0:  # v1 noSuchName: drop that OID, ask again
             return await self._v1_retry_without(kind, host, auth, oids, response)
@@ -157,14 +167,18 @@ class SnmpClient:
                                 response: Response) -> list[tuple[str, Value]]:  # fmt: skip
         bad = response.error_index - 1
         if not 0 <= bad < len(oids):
-            raise ProtocolError(f"SNMP v1 agent {host} answered noSuchName with a bad index", host=host)
+            raise ProtocolError(
+                f"SNMP v1 agent {host} answered noSuchName with a bad index", host=host
+            )
         missing = Missing.END_OF_MIB_VIEW if kind != "get" else Missing.NO_SUCH_OBJECT
         rest = oids[:bad] + oids[bad + 1 :]
         rows = await self._exchange_v2c(kind, host, auth, rest) if rest else []
         rows.insert(bad, (oids[bad], missing))
         return rows
 
-    async def _exchange_v3(self, kind: str, host: str, auth: SnmpAuth, oids: list[str]) -> list[tuple[str, Value]]:
+    async def _exchange_v3(
+        self, kind: str, host: str, auth: SnmpAuth, oids: list[str]
+    ) -> list[tuple[str, Value]]:
         opts = self.options
         if self._v3 is None:
             self._v3 = V3Session()

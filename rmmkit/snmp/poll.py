@@ -61,9 +61,12 @@ def _first(rows: list[tuple[str, Value]]) -> Value | None:
     return rows[0][1] if rows else None
 
 
-async def poll_ups(client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified) -> dict[str, Any]:
+async def poll_ups(
+    client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified
+) -> dict[str, Any]:
     if "ups_mib" in dev.identity.mibs:
-        got = await client.get(host, auth, [UPS.name, UPS.model, UPS.charge, UPS.battery_status,
+        got = await client.get(host, auth, [UPS.name, UPS.model, UPS.manufacturer, UPS.charge,
+                                            UPS.battery_status,
                                             UPS.output_source, UPS.frequency, UPS.minutes])  # fmt: skip
         voltage = await client.walk(host, auth, UPS.output_voltage)
         load = await client.walk(host, auth, UPS.output_load)
@@ -72,6 +75,7 @@ async def poll_ups(client: SnmpClient, host: str, auth: SnmpAuth, dev: Identifie
         return {
             "ups_name": _text(got[UPS.name]) or dev.identity.sys_name,
             "model": _text(got[UPS.model]),
+            "ups_manufacturer": _text(got[UPS.manufacturer]),
             "capacity_percent": _num(got[UPS.charge]),
             "battery_status": _enum("upsBatteryStatus", got[UPS.battery_status]),
             "output_status": _enum("upsOutputSource", got[UPS.output_source]),
@@ -102,7 +106,9 @@ async def poll_ups(client: SnmpClient, host: str, auth: SnmpAuth, dev: Identifie
     }
 
 
-async def poll_printer(client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified) -> dict[str, Any]:
+async def poll_printer(
+    client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified
+) -> dict[str, Any]:
     types = _column(await client.walk(host, auth, HR.device_type), HR.device_type)
     index = next((i for i, v in types.items() if v == HR.printer_type), None)
     model = device_status = printer_status = None
@@ -120,26 +126,33 @@ async def poll_printer(client: SnmpClient, host: str, auth: SnmpAuth, dev: Ident
     return {
         "printer_name": dev.identity.sys_name,
         "printer_model": model,
-        "device_availability": "available" if device_status in ("running", "warning") else
-        ("unavailable" if device_status else None),
+        "device_availability": "available"
+        if device_status in ("running", "warning")
+        else ("unavailable" if device_status else None),
         "device_status": device_status,
         "printer_status": printer_status,
         "detected_errors": errors,
     }
 
 
-async def _cpu_percent(client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified) -> int | None:
+async def _cpu_percent(
+    client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified
+) -> int | None:
     sources = ((CISCO.cpu_5min, "avg"), (JUNIPER.cpu, "max"), (HR.processor_load, "avg"))
     if dev.identity.sys_object_id.startswith("1.3.6.1.4.1.12356."):
         return _num((await client.get(host, auth, [FORTINET.cpu]))[FORTINET.cpu])
     for prefix, how in sources:
-        values = [n for _o, v in await client.walk(host, auth, prefix) if (n := _num(v)) is not None]
+        values = [
+            n for _o, v in await client.walk(host, auth, prefix) if (n := _num(v)) is not None
+        ]
         if values:
             return max(values) if how == "max" else round(sum(values) / len(values))
     return None
 
 
-async def _memory(client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified) -> dict[str, int | None]:
+async def _memory(
+    client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified
+) -> dict[str, int | None]:
     """Free/used/total memory in bytes from the first MIB that has it."""
     if dev.identity.sys_object_id.startswith("1.3.6.1.4.1.12356."):
         got = await client.get(host, auth, [FORTINET.mem_percent, FORTINET.mem_capacity_kb])
@@ -157,7 +170,11 @@ async def _memory(client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified
     types = _column(await client.walk(host, auth, HR.storage_type), HR.storage_type)
     ram = [i for i, v in types.items() if v == HR.storage_ram]
     if ram:
-        oids = [f"{col}.{i}" for i in ram for col in (HR.storage_units, HR.storage_size, HR.storage_used)]
+        oids = [
+            f"{col}.{i}"
+            for i in ram
+            for col in (HR.storage_units, HR.storage_size, HR.storage_used)
+        ]
         got = await client.get(host, auth, oids)
         total = used = 0
         for i in ram:
@@ -169,11 +186,17 @@ async def _memory(client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified
         got = await client.get(host, auth, [UCD.mem_total_kb, UCD.mem_avail_kb])
         total_kb, avail_kb = _num(got[UCD.mem_total_kb]), _num(got[UCD.mem_avail_kb])
         if total_kb is not None and avail_kb is not None:
-            return {"total": total_kb * 1024, "used": (total_kb - avail_kb) * 1024, "free": avail_kb * 1024}
+            return {
+                "total": total_kb * 1024,
+                "used": (total_kb - avail_kb) * 1024,
+                "free": avail_kb * 1024,
+            }
     return {"total": None, "used": None, "free": None}
 
 
-async def poll_network(client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified) -> dict[str, Any]:
+async def poll_network(
+    client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified
+) -> dict[str, Any]:
     memory = await _memory(client, host, auth, dev)
     return {
         "device_type": dev.label,
@@ -185,12 +208,16 @@ async def poll_network(client: SnmpClient, host: str, auth: SnmpAuth, dev: Ident
     }
 
 
-async def poll_linux(client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified) -> dict[str, Any]:
+async def poll_linux(
+    client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified
+) -> dict[str, Any]:
     return {"machine_name": dev.identity.sys_name, "os_version": dev.identity.sys_descr,
             "machine_availability": "available"}  # fmt: skip
 
 
-async def poll_generic(client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified) -> dict[str, Any]:
+async def poll_generic(
+    client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified
+) -> dict[str, Any]:
     return {"device_name": dev.identity.sys_name, "device_availability": "available",
             "description": dev.identity.sys_descr}  # fmt: skip
 

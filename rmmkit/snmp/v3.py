@@ -115,7 +115,11 @@ class V3Session:
         non_repeaters: int = 0,
     ) -> tuple[Any, int, int, list[tuple[str, Value]]]:
         """(errorIndication, errorStatus, errorIndex, varbinds) of one GET/GETNEXT/GETBULK."""
-        maker = hl.Udp6TransportTarget if ipaddress.ip_address(host).version == 6 else hl.UdpTransportTarget
+        maker = (
+            hl.Udp6TransportTarget
+            if ipaddress.ip_address(host).version == 6
+            else hl.UdpTransportTarget
+        )
         target = await maker.create((host, port), timeout=timeout, retries=retries)
         varbinds = [hl.ObjectType(hl.ObjectIdentity(oid)) for oid in oids]
         common = (self.engine, usm, target, hl.ContextData())

@@ -93,6 +93,13 @@ class StoreBase:
     def now() -> float:
         return time.time()
 
+    # -- provided by the mixins that own them (runs.py, locks.py) ----------
+    def reap_dead(self) -> list[dict[str, Any]]:
+        return []
+
+    def _start_heartbeat(self) -> None:
+        pass
+
     # -- transactions -----------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:

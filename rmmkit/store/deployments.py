@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from rmmkit.errors import StoreError
-from rmmkit.store.addresses import ip_key, range_filter
+from rmmkit.store.addresses import canonical, range_filter
 from rmmkit.store.base import StoreBase, TimeLike, to_epoch
 from rmmkit.store.runs import upsert
 from rmmkit.store.tables import deployment_events
@@ -76,7 +76,7 @@ def _normalise(event: dict[str, Any], now: float) -> dict[str, Any]:
     row["started"] = to_epoch(event.get("started")) or now
     row["ended"] = to_epoch(event.get("ended"))
     row["causes"] = [str(c) for c in event.get("causes") or ()] or None
-    row["ip_key"] = ip_key(row["ip"]) if row["ip"] else None
+    row["ip"], row["ip_key"] = canonical(row["ip"]) if row["ip"] else (None, None)
     row["event_key"] = event_key({**row})
     return row
 

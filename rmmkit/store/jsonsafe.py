@@ -45,6 +45,19 @@ def dumps(value: Any) -> str:
     return json.dumps(value, default=_default, separators=(",", ":"), ensure_ascii=False)
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _is_plain(value: Any) -> bool:
+    if isinstance(value, _PLAIN):
+        return True
+    if type(value) is dict:
+        return all(type(k) is str and _is_plain(v) for k, v in value.items())
+    if type(value) is list:
+        return all(_is_plain(v) for v in value)
+    return False
+
+
 def clean(value: Any) -> Any:
-    """``value`` as plain JSON types (used where a dict is compared or hashed before storing)."""
-    return json.loads(dumps(value))
+    """``value`` as plain JSON types (a Secret becomes ``***``) before it is merged or stored."""
+    return value if _is_plain(value) else json.loads(dumps(value))

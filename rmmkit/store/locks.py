@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from rmmkit.errors import LockedError, StoreError
 from rmmkit.store.base import StoreBase
 from rmmkit.store.owner import HEARTBEAT_SECONDS, owner_is_dead
-from rmmkit.store.runs import RUNNING, RunsMixin, public_run, upsert
+from rmmkit.store.runs import INTERRUPTED, RUNNING, RunsMixin, public_run, upsert
 from rmmkit.store.tables import runs, scans, site_locks
 
 log = logging.getLogger("rmmkit.store")
@@ -73,37 +73,39 @@ class LocksMixin(RunsMixin, StoreBase):
                     "owner_host": owner.host, "owner_pid": owner.pid,
                     "owner_token": owner.token, "since": now, "heartbeat": now}
             for site in sites:
-                inserted = conn.execute(upsert(conn, site_locks).values(site=site, **mine)
-                                        .on_conflict_do_nothing(index_elements=["site"])
-                                        .returning(site_locks.c.site)).first()
-                if inserted is not None:
-                    continue
-                row = self._holder_row(conn, site)
-                dead, why = owner_is_dead(row["owner_token"], row["heartbeat"], now)
-                if not dead:  # rolls back the sites taken so far
-                    raise LockedError(describe_holder(row, now))
-                log.warning("taking over the lock of site %r from a dead holder: %s", site, why)
-                took = conn.execute(site_locks.update().where(
-                    site_locks.c.site == site,
-                    site_locks.c.owner_token == row["owner_token"]).values(**mine))
-                if took.rowcount != 1:
-                    raise LockedError(describe_holder(self._holder_row(conn, site), now))
-                if row["run_id"] and all(r["run_id"] != row["run_id"] for r in interrupted):
+                dead_run_id = self._take(conn, site, mine, now)
+                if dead_run_id and all(r["run_id"] != dead_run_id for r in interrupted):
                     dead_run = conn.execute(sa.select(runs).where(
-                        runs.c.run_id == row["run_id"])).mappings().first()
-                    if dead_run is not None:
+                        runs.c.run_id == dead_run_id)).mappings().first()
+                    if dead_run is not None and dead_run["status"] == INTERRUPTED:
                         interrupted.append(public_run(dead_run))
             return interrupted
 
     @staticmethod
-    def _holder_row(conn: sa.Connection, site: str) -> Any:
-        stmt = sa.select(site_locks).where(site_locks.c.site == site)
-        if conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
-        row = conn.execute(stmt).mappings().first()
-        if row is None:  # released between our insert attempt and this read
-            raise LockedError(f"site {site!r} lock changed hands while acquiring; try again")
-        return row
+    def _take(conn: sa.Connection, site: str, mine: dict[str, Any], now: float) -> str | None:
+        """Lock one site (inside the caller's transaction); returns a dead holder's run id."""
+        for _attempt in range(3):  # PostgreSQL: the holder may release between our statements
+            inserted = conn.execute(upsert(conn, site_locks).values(site=site, **mine)
+                                    .on_conflict_do_nothing(index_elements=["site"])
+                                    .returning(site_locks.c.site)).first()
+            if inserted is not None:
+                return None
+            stmt = sa.select(site_locks).where(site_locks.c.site == site)
+            if conn.dialect.name == "postgresql":
+                stmt = stmt.with_for_update()
+            row = conn.execute(stmt).mappings().first()
+            if row is None:
+                continue
+            dead, why = owner_is_dead(row["owner_token"], row["heartbeat"], now)
+            if not dead:  # the caller's transaction rolls back the sites taken so far
+                raise LockedError(describe_holder(row, now))
+            log.warning("taking over the lock of site %r from a dead holder: %s", site, why)
+            took = conn.execute(site_locks.update().where(
+                site_locks.c.site == site,
+                site_locks.c.owner_token == row["owner_token"]).values(**mine))
+            if took.rowcount == 1:
+                return row["run_id"]
+        raise LockedError(f"site {site!r}: the lock kept changing hands; try again")
 
     def _release(self, sites: list[str], holder: str) -> None:
         try:

@@ -160,9 +160,6 @@ class RunsMixin(StoreBase):
                              .values(status=INTERRUPTED, ended=row["heartbeat"]))
         return marked
 
-    def _start_heartbeat(self) -> None:  # provided by LocksMixin
-        pass
-
 
 def _result_row(run_id: str, r: TaskResult) -> dict[str, Any]:
     return {

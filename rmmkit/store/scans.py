@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from rmmkit.errors import StoreError
-from rmmkit.store.addresses import ip_key, range_filter
+from rmmkit.store.addresses import canonical, ip_key, range_filter
 from rmmkit.store.base import StoreBase, TimeLike, to_epoch
 from rmmkit.store.jsonsafe import clean
 from rmmkit.store.runs import upsert
@@ -80,6 +80,7 @@ class ScansMixin(StoreBase):
     def scans(self, site: str | None = None, since: TimeLike = None,
               until: TimeLike = None) -> list[dict[str, Any]]:
         """Scans newest first, each with its row counts (``hosts``, ``online``)."""
+        self.reap_dead()  # a scan whose process died reads "interrupted", not "running"
         online = sa.func.sum(sa.case((_online(), 1), else_=0))
         counts = (sa.select(scan_rows.c.scan_id, sa.func.count().label("hosts"),
                             online.label("online"))
@@ -159,7 +160,8 @@ def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
     """Known keys to columns, unknown keys into ``extra``; statuses lower-case."""
     if not raw.get("ip"):
         raise StoreError(f"scan row without an ip: keys {sorted(raw)}")
-    row: dict[str, Any] = {"ip": str(raw["ip"]).strip(), "ip_key": ip_key(raw["ip"])}
+    text, key = canonical(raw["ip"])
+    row: dict[str, Any] = {"ip": text, "ip_key": key}
     extra = dict(raw.get("extra") or {})
     for key, value in raw.items():
         if key in ROW_FIELDS:

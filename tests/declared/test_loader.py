@@ -55,7 +55,7 @@ def test_bundled_example_inventory(plugins: Any) -> None:
 def test_bundled_example_playbook(plugins: Any) -> None:
     pb = load_playbook(ROOT / "playbooks" / "example.yml", plugins)
     assert pb.targets.sites == ("lab-loopback",)
-    assert [t.action for t in pb.tasks][:1] == ["noop"]
+    assert [t.action for t in pb.tasks] == ["discover", "noop", "noop"]
     assert pb.inventory == "../inventories/example.yml"  # as written, relative to the playbook
     assert pb.outputs[0].type == "table"
 
@@ -72,29 +72,39 @@ def test_fixture_inventory_models(plugins: Any) -> None:
     assert inv.groups["servers"].hosts == ("hq-dc",)
     # policy-type defaults fill what a policy leaves out (auto_update defaults to true)
     assert inv.policies["silent"].settings == {
-        "require_consent": False, "auto_update": True, "show_tray_icon": False,
+        "require_consent": False,
+        "auto_update": True,
+        "show_tray_icon": False,
     }
     assert inv.settings["max_range_size"] == 4096
 
 
 def test_yaml_dates_and_clock_times_stay_text(tmp_path: Path, plugins: Any) -> None:
-    path = write(tmp_path, "pb.yml", """
+    path = write(
+        tmp_path,
+        "pb.yml",
+        """
 name: nightly
 targets: {ranges: [127.0.0.1-127.0.0.4]}
 vars: {since: 2026-01-05, at: 02:30}
 tasks: [{name: a, action: noop}]
-""")
+""",
+    )
     pb = load_playbook(path, plugins)
     assert pb.vars == {"since": "2026-01-05", "at": "02:30"}
 
 
 def test_extra_vars_override_and_render_targets(tmp_path: Path, plugins: Any) -> None:
-    path = write(tmp_path, "pb.yml", """
+    path = write(
+        tmp_path,
+        "pb.yml",
+        """
 name: by-var
 vars: {where: nowhere, net: 127.0.0.1-127.0.0.2}
 targets: {sites: ["{{ where }}"], ranges: ["{{ net }}"]}
 tasks: [{name: a, action: debug, args: {msg: "{{ greeting }}"}}]
-""")
+""",
+    )
     pb = load_playbook(path, plugins, {"where": "lab-loopback"})
     assert pb.targets.sites == ("lab-loopback",)
     assert pb.targets.ranges == ("127.0.0.1-127.0.0.2",)
@@ -103,11 +113,15 @@ tasks: [{name: a, action: debug, args: {msg: "{{ greeting }}"}}]
 
 
 def test_templated_args_are_not_schema_checked_at_load(tmp_path: Path, plugins: Any) -> None:
-    path = write(tmp_path, "pb.yml", """
+    path = write(
+        tmp_path,
+        "pb.yml",
+        """
 name: t
 targets: {ranges: [127.0.0.1]}
 tasks: [{name: a, action: noop, args: {changed: "{{ flag }}"}}]
-""")
+""",
+    )
     assert load_playbook(path, plugins).tasks[0].args == {"changed": "{{ flag }}"}
 
 
@@ -126,10 +140,14 @@ def test_missing_file_is_input_error(tmp_path: Path, plugins: Any) -> None:
 
 
 def test_secret_value_never_in_error(tmp_path: Path, plugins: Any) -> None:
-    path = write(tmp_path, "inv.yml", """
+    path = write(
+        tmp_path,
+        "inv.yml",
+        """
 credentials:
   - {name: a, kind: password, user: u, secret: {source: env, key: X}, password: Hunter2-secret}
-""")
+""",
+    )
     with pytest.raises(SchemaViolation) as info:
         load_inventory(path, plugins)
     assert "Hunter2-secret" not in str(info.value)
@@ -142,7 +160,10 @@ class DeployLike(Action):
     name = "deploy_like"
     args_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
-        "properties": {"agent": {"type": "string"}, "use": {"type": "string", "x-ref": "credential"}},
+        "properties": {
+            "agent": {"type": "string"},
+            "use": {"type": "string", "x-ref": "credential"},
+        },
         "required": ["agent"],
         "additionalProperties": False,
     }
@@ -155,9 +176,21 @@ class TestPlugin:
 
     @hookimpl
     def rmmkit_register_policy_types(self, register: Any) -> None:
-        register("backup/schedule", type("Backup", (), {"settings_schema": {
-            "type": "object", "properties": {"keep_days": {"type": "integer", "minimum": 1}},
-            "required": ["keep_days"], "additionalProperties": False}}))
+        register(
+            "backup/schedule",
+            type(
+                "Backup",
+                (),
+                {
+                    "settings_schema": {
+                        "type": "object",
+                        "properties": {"keep_days": {"type": "integer", "minimum": 1}},
+                        "required": ["keep_days"],
+                        "additionalProperties": False,
+                    }
+                },
+            ),
+        )
 
 
 @pytest.fixture(scope="module")
@@ -166,15 +199,19 @@ def extended() -> Any:
 
 
 def playbook_with(tmp_path: Path, args: str) -> Path:
-    return write(tmp_path, "pb.yml", f"""
-inventory: {FIXTURES / 'inventory.yml'}
+    return write(
+        tmp_path,
+        "pb.yml",
+        f"""
+inventory: {FIXTURES / "inventory.yml"}
 name: deploy
 targets: {{sites: [hq]}}
 tasks:
   - name: deploy
     action: deploy_like
     args: {args}
-""")
+""",
+    )
 
 
 def test_plugin_action_args_and_references(tmp_path: Path, extended: Any) -> None:
@@ -190,7 +227,9 @@ def test_plugin_action_args_and_references(tmp_path: Path, extended: Any) -> Non
     with pytest.raises(SchemaViolation, match="missing required key 'agent'"):
         load_playbook(playbook_with(tmp_path, "{use: hq-admin}"), extended)
     with pytest.raises(UnknownReference, match="unknown action 'deploy_like'"):
-        load_playbook(playbook_with(tmp_path, "{agent: rmm-agent}"), load_plugins(entry_points=False))
+        load_playbook(
+            playbook_with(tmp_path, "{agent: rmm-agent}"), load_plugins(entry_points=False)
+        )
 
 
 def test_plugin_policy_type_settings(tmp_path: Path, extended: Any) -> None:
@@ -211,19 +250,26 @@ policies:
 
 def test_playbook_inventory_cross_check_uses_given_inventory(tmp_path: Path, plugins: Any) -> None:
     inv = load_inventory(ROOT / "inventories" / "example.yml", plugins)
-    path = write(tmp_path, "pb.yml", """
+    path = write(
+        tmp_path,
+        "pb.yml",
+        """
 name: x
 targets: {sites: [hq]}
 tasks: [{name: a, action: noop}]
-""")
+""",
+    )
     load_playbook(path, plugins)  # no inventory: names cannot be checked yet
     with pytest.raises(UnknownReference, match="unknown site 'hq'"):
         load_playbook(path, plugins, inventory=inv)
 
 
 def test_template_error_points_at_the_node(tmp_path: Path, plugins: Any) -> None:
-    path = write(tmp_path, "pb.yml", "name: x\ntargets: {sites: [a]}\ntasks:\n"
-                 "  - name: a\n    action: noop\n    when: 'x =='\n")
+    path = write(
+        tmp_path,
+        "pb.yml",
+        "name: x\ntargets: {sites: [a]}\ntasks:\n  - name: a\n    action: noop\n    when: 'x =='\n",
+    )
     with pytest.raises(TemplateError) as info:
         load_playbook(path, plugins)
     assert (info.value.location.line, info.value.location.column) == (6, 11)

@@ -1,4 +1,4 @@
-"""Resolution: site, vars precedence, credentials, packages/policies with origins; host selection."""
+"""Resolution: site, vars precedence, credentials, packages/policies, origins; host selection."""
 
 from __future__ import annotations
 
@@ -79,7 +79,8 @@ def test_packages_inherited_blocked_and_assigned(inv: Any) -> None:
     assert sw.origins["blocked.remote-access"].startswith("blocked by site:branch")
     assert sw.origins["packages.extras"].startswith("assigned to site:branch")
     assert [(p.policy.name, p.package, p.via_site) for p in sw.policies] == [
-        ("consent-required", "baseline", "branch"), ("consent-required", "extras", "branch"),
+        ("consent-required", "baseline", "branch"),
+        ("consent-required", "extras", "branch"),
     ]
 
 
@@ -96,7 +97,9 @@ def test_discovered_devices_inherit_like_static_ones(inv: Any) -> None:
 def test_effective_settings_later_package_wins(inv: Any) -> None:
     fw = resolve_host(inv, "hq-fw")  # baseline (consent required) then remote-access (silent)
     assert effective_settings(fw)["devices/remote_access"] == {
-        "require_consent": False, "auto_update": True, "show_tray_icon": False,
+        "require_consent": False,
+        "auto_update": True,
+        "show_tray_icon": False,
     }
 
 
@@ -133,9 +136,13 @@ def test_select_site_with_discovered_rows(inv: Any) -> None:
 
 
 def test_select_groups_hosts_and_ranges(inv: Any) -> None:
-    assert names(select_hosts(inv, Targets(groups=("network",)), {}, None)) == ["hq-fw", "branch-sw"]
+    assert names(select_hosts(inv, Targets(groups=("network",)), {}, None)) == [
+        "hq-fw",
+        "branch-sw",
+    ]
     assert names(select_hosts(inv, Targets(hosts=("branch-sw", "hq-dc")), {}, None)) == [
-        "hq-dc", "branch-sw",
+        "hq-dc",
+        "branch-sw",
     ]
     ranged = select_hosts(inv, Targets(ranges=("10.10.0.11-10.10.0.14",)), {}, None)
     assert names(ranged) == ["10.10.0.11", "10.10.0.12", "10.10.0.14"]  # .13 is excluded
@@ -166,12 +173,16 @@ def test_unknown_targets(inv: Any) -> None:
     for targets in (Targets(sites=("mars",)), Targets(groups=("x",)), Targets(hosts=("y",))):
         with pytest.raises(UnknownReference, match="targets name unknown"):
             select_hosts(inv, targets, {}, None)
-    assert [s.name for s in selected_sites(inv, Targets(sites=("branch", "hq")))] == ["branch", "hq"]
+    assert [s.name for s in selected_sites(inv, Targets(sites=("branch", "hq")))] == [
+        "branch",
+        "hq",
+    ]
 
 
 def test_render_and_when() -> None:
-    assert render({"msg": "hi {{ who }}", "n": "{{ n + 1 }}", "k": ["{{ who }}"]},
-                  {"who": "bob", "n": 1}) == {"msg": "hi bob", "n": 2, "k": ["bob"]}
+    assert render(
+        {"msg": "hi {{ who }}", "n": "{{ n + 1 }}", "k": ["{{ who }}"]}, {"who": "bob", "n": 1}
+    ) == {"msg": "hi bob", "n": 2, "k": ["bob"]}
     assert render({"plain": 1}, {}) == {"plain": 1}
     assert evaluate_when("site == 'hq'", {"site": "hq"}) is True
     assert evaluate_when("{{ n > 2 }}", {"n": 1}) is False

@@ -48,7 +48,15 @@ def test_parse_range_refuses(spec: str, reason: str) -> None:
 
 def test_excludes_are_subtracted_and_iteration_is_ordered() -> None:
     scope = Scope(["127.0.0.1-127.0.0.8", "127.0.0.20/31"], ["127.0.0.3", "127.0.0.5-127.0.0.6"])
-    expected = ["127.0.0.1", "127.0.0.2", "127.0.0.4", "127.0.0.7", "127.0.0.8", "127.0.0.20", "127.0.0.21"]
+    expected = [
+        "127.0.0.1",
+        "127.0.0.2",
+        "127.0.0.4",
+        "127.0.0.7",
+        "127.0.0.8",
+        "127.0.0.20",
+        "127.0.0.21",
+    ]
     assert list(scope) == expected
     assert scope.size == len(scope) == 7
     assert not scope.allows("127.0.0.3") and scope.allows("127.0.0.4")
@@ -108,3 +116,12 @@ def test_membership_matches_netaddr(ranges, excludes, probes) -> None:
     assert scope.size == oracle.size
     for probe in probes:
         assert scope.allows(probe) == (probe in oracle)
+
+
+def test_covers_whole_ranges_only() -> None:
+    scope = Scope(["10.0.0.1-10.0.0.50", "10.0.0.51-10.0.0.60", "10.0.1.0/30"])
+    assert scope.covers("10.0.0.40-10.0.0.60")  # adjacent declarations merge
+    assert scope.covers("10.0.1.0/30") and scope.covers("10.0.0.1")
+    assert not scope.covers("10.0.0.55-10.0.0.61")
+    assert not scope.covers("10.0.0.60-10.0.1.0")  # the gap between .61 and 10.0.1.0
+    assert not scope.covers("fd00::1")

@@ -105,5 +105,7 @@ class RunnerActions:
 
 
 def hosts(count: int, site: str = "", **kw: Any) -> list[ResolvedHost]:
-    return [ResolvedHost(name=f"h{i}", address=f"127.0.1.{i + 1}", site=site, **kw)
-            for i in range(count)]
+    return [
+        ResolvedHost(name=f"h{i}", address=f"127.0.1.{i + 1}", site=site, **kw)
+        for i in range(count)
+    ]

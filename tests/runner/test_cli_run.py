@@ -56,12 +56,19 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def rmmkit(project: Path, *args: str, env: dict[str, str] | None = None,
-           timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def rmmkit(
+    project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "RMMKIT_NO_PLUGIN_COMMANDS": "1", **(env or {})}
     full_env.pop("RMMKIT_DB", None)
-    return subprocess.run([sys.executable, "-m", "rmmkit.cli.main", *args], cwd=project,
-                          env=full_env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "rmmkit.cli.main", *args],
+        cwd=project,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def store_of(project: Path):
@@ -91,9 +98,25 @@ def test_run_records_results_and_exits_2_when_a_host_is_unreachable(project):
 
 def test_limit_tags_check_and_jsonl_file(project):
     (project / "only.txt").write_text("# hosts to visit\nweb1\n")
-    proc = rmmkit(project, "run", "pb.yml", "-i", "inv.yml", "--limit", "@only.txt",
-                  "--skip-tags", "extra", "--check", "--no-store",
-                  "-o", "table", "-o", "jsonl", "--output-file", "events.jsonl")
+    proc = rmmkit(
+        project,
+        "run",
+        "pb.yml",
+        "-i",
+        "inv.yml",
+        "--limit",
+        "@only.txt",
+        "--skip-tags",
+        "extra",
+        "--check",
+        "--no-store",
+        "-o",
+        "table",
+        "-o",
+        "jsonl",
+        "--output-file",
+        "events.jsonl",
+    )
     assert proc.returncode == 0, proc.stderr
     records = [json.loads(line) for line in (project / "events.jsonl").read_text().splitlines()]
     assert records[0]["event"] == "run_start" and records[0]["check"] is True
@@ -105,21 +128,36 @@ def test_limit_tags_check_and_jsonl_file(project):
 
 def test_extra_vars_file_and_json_output(project):
     (project / "vars.yml").write_text("who: file-vars\n")
-    proc = rmmkit(project, "run", "pb.yml", "-i", "inv.yml", "-e", "@vars.yml", "-l", "br*",
-                  "-o", "json", "--no-store")
+    proc = rmmkit(
+        project,
+        "run",
+        "pb.yml",
+        "-i",
+        "inv.yml",
+        "-e",
+        "@vars.yml",
+        "-l",
+        "br*",
+        "-o",
+        "json",
+        "--no-store",
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert list(doc["hosts"]) == ["br1"]
     assert doc["hosts"]["br1"]["results"][1]["msg"] == "hi br1 from file-vars"
 
 
-@pytest.mark.parametrize("args", [
-    ["-e", "novalue"],
-    ["-o", "nosuchoutput"],
-    ["--forks", "0"],
-    ["-l", "@missing.txt"],
-    ["-e", "@missing.yml"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-e", "novalue"],
+        ["-o", "nosuchoutput"],
+        ["--forks", "0"],
+        ["-l", "@missing.txt"],
+        ["-e", "@missing.yml"],
+    ],
+)
 def test_bad_options_exit_3_with_one_line(project, args):
     proc = rmmkit(project, "run", "pb.yml", "-i", "inv.yml", "--no-store", *args)
     assert proc.returncode == 3, proc.stdout + proc.stderr
@@ -137,22 +175,42 @@ def test_locked_site_is_refused_naming_the_holder(project):
     assert took < 10
 
 
-def test_sigint_stops_cleanly_and_marks_run_interrupted(project):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signal_stops_cleanly_and_marks_run_interrupted(project, signum):
     inv = INVENTORY + "".join(
         f"  - name: slow{i}\n    address: 127.0.0.{5 + i}\n    site: hq\n"
-        f"    vars: {{rmmkit_transport: mock, mock_latency: 0.4}}\n" for i in range(8))
+        f"    vars: {{rmmkit_transport: mock, mock_latency: 0.4}}\n"
+        for i in range(8)
+    )
     (project / "inv.yml").write_text(inv)
     env = {**os.environ, "RMMKIT_NO_PLUGIN_COMMANDS": "1"}
     env.pop("RMMKIT_DB", None)
-    proc = subprocess.Popen([sys.executable, "-m", "rmmkit.cli.main", "run", "pb.yml", "-i", "inv.yml",
-                             "--forks", "2", "-o", "jsonl"], cwd=project, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rmmkit.cli.main",
+            "run",
+            "pb.yml",
+            "-i",
+            "inv.yml",
+            "--forks",
+            "2",
+            "-o",
+            "jsonl",
+        ],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()  # run_start: the run is under way
         assert json.loads(first)["event"] == "run_start"
         time.sleep(0.3)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
@@ -174,8 +232,14 @@ def test_completion_script_and_completion_protocol(project):
 
     def complete(words: str, cword: int) -> list[str]:
         env = {"_RMMKIT_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
-        proc = subprocess.run(["rmmkit"], env={**os.environ, **env}, capture_output=True,
-                              text=True, timeout=60, cwd=project)
+        proc = subprocess.run(
+            ["rmmkit"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=project,
+        )
         return proc.stdout.splitlines()
 
     assert "plain,run" in complete("rmmkit ru", 1)

@@ -9,15 +9,24 @@ from rmmkit.models import OutputSpec
 
 
 def failing_playbook():
-    return {"tasks": [{"name": "ok", "action": "noop"},
-                      {"name": "maybe fail", "action": "fail",
-                       "args": {"msg": "disk full", "causes": ["the log partition is small"]},
-                       "when": "inventory_hostname == 'bad'"}]}
+    return {
+        "tasks": [
+            {"name": "ok", "action": "noop"},
+            {
+                "name": "maybe fail",
+                "action": "fail",
+                "args": {"msg": "disk full", "causes": ["the log partition is small"]},
+                "when": "inventory_hostname == 'bad'",
+            },
+        ]
+    }
 
 
 def test_table_counts_per_host_and_lists_failures_with_causes(run_playbook):
     out = io.StringIO()
-    run_playbook(failing_playbook(), hosts=["good", "bad"], outputs=[OutputSpec("table")], stdout=out)
+    run_playbook(
+        failing_playbook(), hosts=["good", "bad"], outputs=[OutputSpec("table")], stdout=out
+    )
     text = out.getvalue()
     rows: dict[str, list[str]] = {}
     for line in text.splitlines():  # the first line naming a host is its table row
@@ -33,8 +42,9 @@ def test_table_counts_per_host_and_lists_failures_with_causes(run_playbook):
 
 def test_json_document_has_every_result(run_playbook):
     out = io.StringIO()
-    result = run_playbook(failing_playbook(), hosts=["good", "bad"],
-                          outputs=[OutputSpec("json")], stdout=out)
+    result = run_playbook(
+        failing_playbook(), hosts=["good", "bad"], outputs=[OutputSpec("json")], stdout=out
+    )
     doc = json.loads(out.getvalue())
     assert doc["v"] == 1 and doc["run_id"] == result.run_id
     assert doc["hosts"]["bad"]["status"] == "failed"
@@ -44,8 +54,11 @@ def test_json_document_has_every_result(run_playbook):
 
 def test_jsonl_streams_versioned_events(run_playbook, tmp_path):
     target = tmp_path / "events.jsonl"
-    result = run_playbook(failing_playbook(), hosts=["good", "bad"],
-                          outputs=[OutputSpec("jsonl", {"file": str(target)})])
+    result = run_playbook(
+        failing_playbook(),
+        hosts=["good", "bad"],
+        outputs=[OutputSpec("jsonl", {"file": str(target)})],
+    )
     records = [json.loads(line) for line in target.read_text().splitlines()]
     assert all(r["v"] == 1 and isinstance(r["ts"], float) for r in records)
     events = [r["event"] for r in records]
@@ -54,7 +67,8 @@ def test_jsonl_streams_versioned_events(run_playbook, tmp_path):
     assert records[0]["hosts"] == ["good", "bad"]
     failed = [r for r in records if r["event"] == "task_result" and r["status"] == "failed"]
     assert [(r["host"], r["task"], r["causes"]) for r in failed] == [
-        ("bad", "maybe fail", ["the log partition is small"])]
+        ("bad", "maybe fail", ["the log partition is small"])
+    ]
     assert records[-1]["status"] == "failed" and records[-1]["failed_hosts"] == ["bad"]
     assert records[-1]["counts"] == result.counts()
     assert {r["run_id"] for r in records} == {result.run_id}

@@ -36,8 +36,10 @@ def example_installed() -> None:
     try:
         importlib.metadata.distribution("rmmkit-example")
     except importlib.metadata.PackageNotFoundError:
-        pytest.fail("the example plugin is not installed: run scripts/bootstrap.sh "
-                    "(pip install -e plugins/rmmkit-example)")
+        pytest.fail(
+            "the example plugin is not installed: run scripts/bootstrap.sh "
+            "(pip install -e plugins/rmmkit-example)"
+        )
 
 
 @pytest.fixture
@@ -70,8 +72,15 @@ def test_example_action_output_and_explanations_through_rmmkit_run(project):
 def test_disabled_plugin_is_not_loaded(project):
     listed = rmmkit(project, "plugins", "list", env={"RMMKIT_DISABLE_PLUGINS": "example"})
     assert listed.returncode == 0 and "example_hello" not in listed.stdout
-    proc = rmmkit(project, "run", "greet.yml", "-i", "inv.yml", "--no-store",
-                  env={"RMMKIT_DISABLE_PLUGINS": "example"})
+    proc = rmmkit(
+        project,
+        "run",
+        "greet.yml",
+        "-i",
+        "inv.yml",
+        "--no-store",
+        env={"RMMKIT_DISABLE_PLUGINS": "example"},
+    )
     assert proc.returncode == 3
     assert "example_hello" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -83,7 +92,9 @@ class Duplicate:
 
 
 def test_duplicate_names_are_rejected_naming_both_plugins():
-    with pytest.raises(PluginError, match=r"action 'noop' is registered twice: by rmmkit\.actions\.builtin"):
+    with pytest.raises(
+        PluginError, match=r"action 'noop' is registered twice: by rmmkit\.actions\.builtin"
+    ):
         load_plugins(extra=[Duplicate()], entry_points=False)
 
 
@@ -104,11 +115,17 @@ def test_lifecycle_hooks_see_every_result(run_playbook, rmmkit_session):
             seen["finish"] = result
 
     rmmkit_session.plugins.pm.register(Listener())
-    result = run_playbook({"tasks": [{"name": "a", "action": "noop"},
-                                     {"name": "b", "action": "fail"}]}, hosts=["x", "y"])
+    result = run_playbook(
+        {"tasks": [{"name": "a", "action": "noop"}, {"name": "b", "action": "fail"}]},
+        hosts=["x", "y"],
+    )
     assert seen["start"] == (result.run_id, ["x", "y"], False)
-    assert sorted(seen["results"]) == [("x", "a", Status.OK), ("x", "b", Status.FAILED),
-                                       ("y", "a", Status.OK), ("y", "b", Status.FAILED)]
+    assert sorted(seen["results"]) == [
+        ("x", "a", Status.OK),
+        ("x", "b", Status.FAILED),
+        ("y", "a", Status.OK),
+        ("y", "b", Status.FAILED),
+    ]
     assert seen["finish"] is result
 
 

@@ -27,6 +27,10 @@ sites:
     ranges: [10.20.0.200-10.20.1.10]
   - name: lab
     ranges: [127.0.0.1-127.0.0.4]
+hosts:
+  - name: lo1
+    address: 127.0.0.1
+    site: lab
 """
 
 
@@ -35,7 +39,9 @@ def make_schedule(data: dict[str, Any], schedule_id: str = "s") -> Schedule:
 
 
 def daily(time: str = "02:00", tz: str = "UTC", date: str = "2026-01-01", **extra: Any) -> Schedule:
-    return make_schedule({"frequency": "daily", "start": {"date": date, "time": time, "timezone": tz}, **extra})
+    return make_schedule(
+        {"frequency": "daily", "start": {"date": date, "time": time, "timezone": tz}, **extra}
+    )
 
 
 def aware(text: str, tz: str = "UTC") -> dt.datetime:
@@ -53,14 +59,24 @@ class Project:
         (root / "playbooks").mkdir()
         (root / "inventories" / "inv.yml").write_text(INVENTORY)
 
-    def playbook(self, name: str, schedule: dict[str, Any] | str | None, *, sites: list[str] | None = None,
-                 ranges: list[str] | None = None) -> Path:
+    def playbook(
+        self,
+        name: str,
+        schedule: dict[str, Any] | str | None,
+        *,
+        sites: list[str] | None = None,
+        ranges: list[str] | None = None,
+    ) -> Path:
         targets: dict[str, Any] = {}
         if sites:
             targets["sites"] = sites
         if ranges:
             targets["ranges"] = ranges
-        doc: dict[str, Any] = {"name": name, "inventory": "../inventories/inv.yml", "targets": targets}
+        doc: dict[str, Any] = {
+            "name": name,
+            "inventory": "../inventories/inv.yml",
+            "targets": targets,
+        }
         text = yaml.safe_dump(doc, sort_keys=False)
         if isinstance(schedule, str):
             text += textwrap.dedent(schedule)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import ipaddress
 
@@ -31,8 +32,11 @@ BASE = int(ipaddress.IPv4Address("10.0.0.0"))
 def text_range(first: int, last: int, as_cidr: bool) -> str:
     """A range as start-end text, or (when it is one) as a CIDR block."""
     if as_cidr:
-        nets = list(ipaddress.summarize_address_range(
-            ipaddress.IPv4Address(BASE + first), ipaddress.IPv4Address(BASE + last)))
+        nets = list(
+            ipaddress.summarize_address_range(
+                ipaddress.IPv4Address(BASE + first), ipaddress.IPv4Address(BASE + last)
+            )
+        )
         if len(nets) == 1:
             return str(nets[0])
     return f"{ipaddress.IPv4Address(BASE + first)}-{ipaddress.IPv4Address(BASE + last)}"
@@ -46,18 +50,26 @@ def expand(spec: str) -> set[int]:
 
 
 spans = st.tuples(st.integers(0, 63), st.integers(0, 15), st.booleans()).map(
-    lambda t: text_range(t[0], min(63, t[0] + t[1]), t[2]))
+    lambda t: text_range(t[0], min(63, t[0] + t[1]), t[2])
+)
 site_specs = st.tuples(st.lists(spans, min_size=1, max_size=2), st.lists(spans, max_size=2))
-hhmm = st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.sampled_from([0, 10, 30, 45]))
+hhmm = st.builds(
+    lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.sampled_from([0, 10, 30, 45])
+)
 timing = st.tuples(
     hhmm,
-    st.one_of(st.none(), st.sampled_from([{"every": "2h"}, {"every": "5h"}, {"every": "2d"}]),
-              st.lists(hhmm, min_size=1, max_size=2, unique=True).map(lambda c: {"custom": c})),
+    st.one_of(
+        st.none(),
+        st.sampled_from([{"every": "2h"}, {"every": "5h"}, {"every": "2d"}]),
+        st.lists(hhmm, min_size=1, max_size=2, unique=True).map(lambda c: {"custom": c}),
+    ),
     st.integers(1, 180),
 )
 
 
-def planned_from(name: str, site_spec: tuple[list[str], list[str]], time_spec: tuple) -> tuple[Planned, set[int]]:
+def planned_from(
+    name: str, site_spec: tuple[list[str], list[str]], time_spec: tuple
+) -> tuple[Planned, set[int]]:
     ranges, excludes = site_spec
     site = Site(name, tuple(ranges), tuple(excludes))
     playbook = Playbook(path=name, name=name, targets=Targets(sites=(name,)))
@@ -90,7 +102,9 @@ def test_conflict_detection_agrees_with_brute_force(sa, sb, ta, tb, hours_in) ->
     horizon = dt.timedelta(days=3)
     window_start = max(now, a.start, b.start)
     window_end = window_start + horizon
-    shared_time = covered_minutes(a, window_start, window_end) & covered_minutes(b, window_start, window_end)
+    shared_time = covered_minutes(a, window_start, window_end) & covered_minutes(
+        b, window_start, window_end
+    )
     expected = bool(addr_a & addr_b) and bool(shared_time)
     found = find_conflicts([a, b], now, horizon)
     assert bool(found) == expected
@@ -122,13 +136,16 @@ def test_same_range_at_the_same_time_conflicts_and_disjoint_time_does_not() -> N
     now = dt.datetime(2026, 1, 1, tzinfo=Z)
     conflicts = find_conflicts([a, b, c], now, dt.timedelta(days=7))
     assert [(x.earlier.playbook, x.later.playbook) for x in conflicts] == [("a", "b")]
-    assert conflicts[0].overlaps == 7  # one clash a day for a week
+    # The window is [02:30 Jan 1, +7 days]: the clashes of Jan 1 … Jan 8, both included.
+    assert conflicts[0].overlaps == 8
 
 
 def test_suggested_slots_are_free_and_paste_back(project: Project) -> None:
     addresses = netaddr.IPSet(["10.1.0.0/24"])
-    busy = [Planned(daily(t, date="2026-01-01"), t, addresses, dt.timedelta(minutes=50))
-            for t in ("01:00", "02:00", "03:00")]
+    busy = [
+        Planned(daily(t, date="2026-01-01"), t, addresses, dt.timedelta(minutes=50))
+        for t in ("01:00", "02:00", "03:00")
+    ]
     later = Planned(daily("02:20", date="2026-01-02"), "later", addresses, dt.timedelta(minutes=20))
     now = dt.datetime(2026, 1, 1, tzinfo=Z)
     everything = [*busy, later]
@@ -140,7 +157,8 @@ def test_suggested_slots_are_free_and_paste_back(project: Project) -> None:
         assert not find_conflicts([*busy, moved], now)
         path = project.playbook("pasted", as_yaml(slot), ranges=["10.1.0.0/24"])
         raw, marks, where = read_schedule_block(path)
-        assert parse_schedule(raw, schedule_id=slot.id, marks=marks, location=where) == slot
+        pasted = parse_schedule(raw, schedule_id=slot.id, marks=marks, location=where)
+        assert dataclasses.replace(pasted, location=slot.location) == slot
 
 
 def test_estimated_duration_prefers_declared_then_history_then_size(tmp_path, monkeypatch) -> None:
@@ -154,12 +172,16 @@ def test_estimated_duration_prefers_declared_then_history_then_size(tmp_path, mo
     store = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
     try:
         assert estimate_duration(plain, addresses, store, sites=["hq"], rate=1.0)[1] == "size"
-        clock = iter([1000.0, 1000.0, 1000.0, 1600.0, 1600.0, 1600.0])
-        monkeypatch.setattr(store, "now", lambda: next(clock))
+        clock = [1000.0]
+        monkeypatch.setattr(store, "now", lambda: clock[0])
         due = dt.datetime(2026, 1, 1, 2, tzinfo=Z)
         assert store.claim_schedule_run(plain.id, due)
+        clock[0] += 600  # the run took ten minutes
         store.finish_schedule_run(plain.id, due, "ok")
         monkeypatch.undo()
-        assert estimate_duration(plain, addresses, store, sites=["hq"]) == (dt.timedelta(minutes=10), "history")
+        assert estimate_duration(plain, addresses, store, sites=["hq"]) == (
+            dt.timedelta(minutes=10),
+            "history",
+        )
     finally:
         store.close()

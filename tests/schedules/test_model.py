@@ -15,14 +15,18 @@ from .conftest import Project, daily
 
 
 def test_unquoted_times_and_dates_keep_their_written_text(project: Project) -> None:
-    path = project.playbook("p", """\
+    path = project.playbook(
+        "p",
+        """\
         schedule:
           frequency: weekly
           days: [mon, fri]
           start: {date: 2026-03-02, time: 02:30, timezone: Europe/Berlin}
           recurrence: {custom: [02:30, 14:45]}
           until: 2026-12-31
-        """, sites=["hq"])
+        """,
+        sites=["hq"],
+    )
     raw, marks, where = read_schedule_block(path)
     schedule = parse_schedule(raw, schedule_id="p", location=where, marks=marks)
     assert schedule.start_time == dt.time(2, 30)
@@ -34,8 +38,10 @@ def test_unquoted_times_and_dates_keep_their_written_text(project: Project) -> N
 
 def test_safe_load_dict_with_base60_times_is_understood() -> None:
     # yaml.safe_load reads 13:40 as the base-60 integer 820 and the date as a date object.
-    data = yaml.safe_load("frequency: daily\nstart: {date: 2026-03-02, time: 13:40}\n"
-                          "recurrence: {custom: [01:15, 23:59]}\n")
+    data = yaml.safe_load(
+        "frequency: daily\nstart: {date: 2026-03-02, time: 13:40}\n"
+        "recurrence: {custom: [01:15, 23:59]}\n"
+    )
     assert data["start"]["time"] == 13 * 60 + 40
     schedule = parse_schedule(data, schedule_id="x")
     assert schedule.start_time == dt.time(13, 40)

@@ -8,6 +8,7 @@ switches at 01:00 UTC on the last Sundays of March and October; New York at
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,14 +32,22 @@ def utc_of(runs: list[dt.datetime]) -> list[dt.datetime]:
 def test_berlin_spring_forward_runs_a_nonexistent_time_once_after_the_gap() -> None:
     s = daily("02:30", "Europe/Berlin", date="2026-03-01")
     runs = next_runs(s, utc("2026-03-27T12:00"), 3)
-    assert utc_of(runs) == [utc("2026-03-28T01:30"), utc("2026-03-29T01:30"), utc("2026-03-30T00:30")]
+    assert utc_of(runs) == [
+        utc("2026-03-28T01:30"),
+        utc("2026-03-29T01:30"),
+        utc("2026-03-30T00:30"),
+    ]
     assert runs[1].strftime("%H:%M %Z") == "03:30 CEST"
 
 
 def test_berlin_fall_back_runs_an_ambiguous_time_once_at_its_first_occurrence() -> None:
     s = daily("02:30", "Europe/Berlin", date="2026-10-01")
     runs = next_runs(s, utc("2026-10-23T12:00"), 3)
-    assert utc_of(runs) == [utc("2026-10-24T00:30"), utc("2026-10-25T00:30"), utc("2026-10-26T01:30")]
+    assert utc_of(runs) == [
+        utc("2026-10-24T00:30"),
+        utc("2026-10-25T00:30"),
+        utc("2026-10-26T01:30"),
+    ]
 
 
 def _day(schedule: Schedule, day: str, tz: str) -> list[dt.datetime]:
@@ -51,7 +60,7 @@ def test_every_30m_across_the_spring_gap_keeps_30_minutes_of_real_time() -> None
     runs = _day(s, "2026-03-29", "Europe/Berlin")
     # 01:00 … 23:30 is 46 wall times; 02:00 and 02:30 do not exist and land on 03:00/03:30.
     assert len(runs) == 44 and len(set(runs)) == 44
-    gaps = {b.astimezone(Z) - a.astimezone(Z) for a, b in zip(runs, runs[1:], strict=False)}
+    gaps = {b.astimezone(Z) - a.astimezone(Z) for a, b in itertools.pairwise(runs)}
     assert gaps == {dt.timedelta(minutes=30)}
 
 
@@ -59,7 +68,7 @@ def test_every_30m_across_the_fall_fold_does_not_repeat_the_hour() -> None:
     s = daily("01:00", "Europe/Berlin", date="2026-10-01", recurrence={"every": "30m"})
     runs = _day(s, "2026-10-25", "Europe/Berlin")
     assert len(runs) == 46
-    gaps = [b.astimezone(Z) - a.astimezone(Z) for a, b in zip(runs, runs[1:], strict=False)]
+    gaps = [b.astimezone(Z) - a.astimezone(Z) for a, b in itertools.pairwise(runs)]
     assert gaps.count(dt.timedelta(minutes=90)) == 1  # 02:30 CEST → 03:00 CET
     assert set(gaps) == {dt.timedelta(minutes=30), dt.timedelta(minutes=90)}
 
@@ -78,8 +87,13 @@ def test_new_york_spring_and_fall() -> None:
 
 
 def test_weekly_days_keep_wall_clock_time_across_dst() -> None:
-    s = make_schedule({"frequency": "weekly", "days": ["sun"],
-                       "start": {"date": "2026-03-01", "time": "09:00", "timezone": "Europe/Berlin"}})
+    s = make_schedule(
+        {
+            "frequency": "weekly",
+            "days": ["sun"],
+            "start": {"date": "2026-03-01", "time": "09:00", "timezone": "Europe/Berlin"},
+        }
+    )
     runs = next_runs(s, utc("2026-03-20T00:00"), 2)
     assert [r.strftime("%Y-%m-%d %H:%M") for r in runs] == ["2026-03-22 09:00", "2026-03-29 09:00"]
     assert utc_of(runs) == [utc("2026-03-22T08:00"), utc("2026-03-29T07:00")]
@@ -88,19 +102,32 @@ def test_weekly_days_keep_wall_clock_time_across_dst() -> None:
 def test_leap_day_is_an_ordinary_day() -> None:
     s = daily("06:00", date="2028-02-27")
     assert [r.date() for r in next_runs(s, utc("2028-02-26T00:00"), 4)] == [
-        dt.date(2028, 2, 27), dt.date(2028, 2, 28), dt.date(2028, 2, 29), dt.date(2028, 3, 1)]
+        dt.date(2028, 2, 27),
+        dt.date(2028, 2, 28),
+        dt.date(2028, 2, 29),
+        dt.date(2028, 3, 1),
+    ]
     every2 = daily("06:00", date="2028-02-27", recurrence={"every": "2d"})
     assert [r.date() for r in next_runs(every2, utc("2028-02-26T00:00"), 3)] == [
-        dt.date(2028, 2, 27), dt.date(2028, 2, 29), dt.date(2028, 3, 2)]
+        dt.date(2028, 2, 27),
+        dt.date(2028, 2, 29),
+        dt.date(2028, 3, 2),
+    ]
     non_leap = daily("06:00", date="2027-02-27")
     assert [r.date() for r in next_runs(non_leap, utc("2027-02-27T12:00"), 2)] == [
-        dt.date(2027, 2, 28), dt.date(2027, 3, 1)]
+        dt.date(2027, 2, 28),
+        dt.date(2027, 3, 1),
+    ]
 
 
 def test_a_schedule_starting_on_a_leap_day_continues_weekly() -> None:
     s = make_schedule({"frequency": "weekly", "start": {"date": "2028-02-29", "time": "23:30"}})
     runs = next_runs(s, utc("2028-01-01T00:00"), 3)
-    assert [r.date() for r in runs] == [dt.date(2028, 2, 29), dt.date(2028, 3, 7), dt.date(2028, 3, 14)]
+    assert [r.date() for r in runs] == [
+        dt.date(2028, 2, 29),
+        dt.date(2028, 3, 7),
+        dt.date(2028, 3, 14),
+    ]
 
 
 def test_until_is_inclusive_and_ends_the_schedule() -> None:
@@ -111,10 +138,13 @@ def test_until_is_inclusive_and_ends_the_schedule() -> None:
 def test_no_run_before_the_start_moment() -> None:
     s = daily("09:00", date="2026-01-10", recurrence={"custom": ["08:00", "18:00"]})
     assert utc_of(next_runs(s, utc("2026-01-01T00:00"), 2)) == [
-        utc("2026-01-10T18:00"), utc("2026-01-11T08:00")]
+        utc("2026-01-10T18:00"),
+        utc("2026-01-11T08:00"),
+    ]
 
 
 # -- an independent oracle: plain date arithmetic in UTC --------------------------------------
+
 
 def brute_runs(schedule: Schedule, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
     """Every run in (start, end] by walking day by day (UTC schedules only)."""
@@ -144,8 +174,10 @@ def brute_runs(schedule: Schedule, start: dt.datetime, end: dt.datetime) -> list
                 times = [schedule.start_time]
             for t in times:
                 moment = dt.datetime.combine(day, t, Z)
-                if moment >= first_moment and start < moment <= end and (
-                    schedule.until is None or moment.replace(tzinfo=None) <= schedule.until
+                if (
+                    moment >= first_moment
+                    and start < moment <= end
+                    and (schedule.until is None or moment.replace(tzinfo=None) <= schedule.until)
                 ):
                     out.append(moment)
         day += dt.timedelta(days=1)
@@ -159,8 +191,10 @@ hhmm = st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.integer
 def utc_schedules(draw: st.DrawFn) -> Schedule:
     frequency = draw(st.sampled_from(["daily", "weekly"]))
     start_day = dt.date(2027, 12, 20) + dt.timedelta(days=draw(st.integers(0, 90)))
-    data: dict = {"frequency": frequency,
-                  "start": {"date": start_day.isoformat(), "time": draw(hhmm), "timezone": "UTC"}}
+    data: dict = {
+        "frequency": frequency,
+        "start": {"date": start_day.isoformat(), "time": draw(hhmm), "timezone": "UTC"},
+    }
     if frequency == "weekly":
         days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         data["days"] = draw(st.lists(st.sampled_from(days), min_size=1, max_size=3, unique=True))
@@ -168,7 +202,9 @@ def utc_schedules(draw: st.DrawFn) -> Schedule:
     if kind == "intraday":
         data["recurrence"] = {"every": draw(st.sampled_from(["45m", "90m", "2h", "7h", "5m"]))}
     elif kind == "days":
-        data["recurrence"] = {"every": f"{draw(st.integers(1, 3))}{'d' if frequency == 'daily' else 'w'}"}
+        data["recurrence"] = {
+            "every": f"{draw(st.integers(1, 3))}{'d' if frequency == 'daily' else 'w'}"
+        }
     elif kind == "custom":
         data["recurrence"] = {"custom": draw(st.lists(hhmm, min_size=1, max_size=2, unique=True))}
     if draw(st.booleans()):
@@ -178,7 +214,9 @@ def utc_schedules(draw: st.DrawFn) -> Schedule:
 
 @settings(max_examples=60, deadline=None)
 @given(utc_schedules(), st.integers(-3, 30), st.integers(0, 23))
-def test_rrule_runs_agree_with_day_by_day_arithmetic(schedule: Schedule, days: int, hours: int) -> None:
+def test_rrule_runs_agree_with_day_by_day_arithmetic(
+    schedule: Schedule, days: int, hours: int
+) -> None:
     origin = dt.datetime.combine(schedule.start_date, dt.time(0), Z)
     start = origin + dt.timedelta(days=days, hours=hours)
     end = start + dt.timedelta(days=9)

@@ -9,10 +9,6 @@ import pytest
 from rmmkit.plugins import load_plugins
 from rmmkit.secrets.canary import Canaries
 from rmmkit.secrets.resolver import SecretResolver
-from rmmkit.secrets.vault_format import KdfParams
-
-# Only for loops over thousands of tampered files; one test uses the default cost.
-FAST_KDF = KdfParams(memory_kib=8, time_cost=1, parallelism=1)
 
 
 @pytest.fixture(scope="session")

@@ -1,38 +1,32 @@
 """100 canary secrets through every path we can reach, with 0 hits where they must not be.
 
 Paths: every source (vault, inline string, env, file, keyring) → resolver →
-materialize → real OpenSSH and net-snmp peers (success, refusal, unreachable)
-with paramiko logging at DEBUG; exception str/repr/args/tracebacks; the
+materialize → logs at DEBUG; exception str/repr/args/tracebacks; the
 outputs' JSON; the store's SQLite file; ``rmmkit -vvv vault …`` output; child
-argv and environment.  Each check has a positive control where one is
-possible, so a broken scanner cannot make the test pass.
+argv and environment (real peers: ``test_secret_canary_peers.py``).  Each
+check has a positive control where one is possible, so a broken scanner
+cannot make the test pass.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
-import os
 import subprocess
 import sys
 import time
-import traceback
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FAST_KDF
-from peers import snmpd, sshd
-from test_secret_credentials import openssh_key
+from secrets_helpers import FAST_KDF, MemoryKeyring, exception_texts, openssh_key, run_cli
 
-from rmmkit.errors import AuthenticationError, RmmkitError, UnreachableError
+from rmmkit.errors import RmmkitError
 from rmmkit.hookspecs import hookimpl
 from rmmkit.models import Credential, SecretRef
 from rmmkit.plugins import load_plugins
 from rmmkit.results import Status, TaskResult
-from rmmkit.secrets.adapters import paramiko_kwargs, pysnmp_auth
 from rmmkit.secrets.canary import assert_no_canary
 from rmmkit.secrets.credentials import materialize
 from rmmkit.secrets.resolver import SecretResolver
@@ -48,10 +42,6 @@ VAULT, INLINE, ENV, FILE, KEYRING = (
     range(50, 65),
     range(65, 75),
 )
-
-
-def _exception_texts(exc: BaseException) -> str:
-    return "\n".join([str(exc), repr(exc), repr(exc.args), *traceback.format_exception(exc)])
 
 
 @pytest.fixture
@@ -87,9 +77,8 @@ def world(tmp_path, canaries, plugins, monkeypatch):
             f"cred-{i}", "password", user=f"u{i}", secret=SecretRef("file", path.name)
         )
     keyring = pytest.importorskip("keyring")
-    from test_secret_sources import _MemoryKeyring
 
-    _, backend = _MemoryKeyring.make()
+    _, backend = MemoryKeyring.make()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
     for i in KEYRING:
@@ -189,143 +178,8 @@ def test_failure_paths_raise_errors_without_the_value(world, canaries, tmp_path,
     expect(lambda: leaky.resolve(SecretRef("leaky", "k"), credential="c"))
     assert len(errors) == 7
     for exc in errors:
-        assert_no_canary(_exception_texts(exc), canaries, where=f"{type(exc).__name__} text")
-    assert canaries.scan(_exception_texts(RuntimeError(canaries[89])))  # positive control
-
-
-@pytest.fixture(scope="module")
-def ssh_peer(tmp_path_factory, canaries):
-    import paramiko
-
-    text = openssh_key(canaries[90])
-    pub = paramiko.Ed25519Key.from_private_key(io.StringIO(text), password=canaries[90])
-    workdir = tmp_path_factory.mktemp("sshd")
-    with sshd(workdir, f"{pub.get_name()} {pub.get_base64()} canary-test\n") as (port, user):
-        yield port, user, text
-
-
-def _ssh(port: int, material) -> str:
-    import paramiko
-
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # a throwaway test peer
-    try:
-        client.connect(
-            "127.0.0.1", port=port, timeout=5, banner_timeout=5, **paramiko_kwargs(material)
-        )
-        _, out, _ = client.exec_command("echo reached-$((40+2))")
-        return out.read().decode().strip()
-    finally:
-        client.close()
-
-
-def test_openssh_success_refusal_and_unreachable_leak_nothing(ssh_peer, canaries, caplog, tmp_path):
-    import paramiko
-
-    port, user, key_text = ssh_peer
-    caplog.set_level(logging.DEBUG)
-    env = {"KEY": key_text, "KP": canaries[90], "PW": canaries[91]}
-    resolver = SecretResolver(load_plugins(entry_points=False).secret_sources, env=env)
-    key_cred = Credential(
-        "deploy",
-        "ssh_key",
-        user=user,
-        secret=SecretRef("env", "KP"),
-        extra={"key": {"source": "env", "key": "KEY"}},
-    )
-    assert _ssh(port, materialize(key_cred, resolver)) == "reached-42"  # success through OpenSSH
-    texts = []
-    pw_material = materialize(
-        Credential("pw", "password", user=user, secret=SecretRef("env", "PW")), resolver
-    )
-    with pytest.raises(paramiko.AuthenticationException) as refused:
-        _ssh(port, pw_material)
-    texts.append(_exception_texts(refused.value))
-    texts.append(
-        str(
-            AuthenticationError(
-                f"127.0.0.1: credential {pw_material.credential!r} refused", host="127.0.0.1"
-            )
-        )
-    )
-    from peers import free_port
-
-    with pytest.raises(OSError) as unreachable:
-        _ssh(free_port(), pw_material)
-    texts.append(_exception_texts(unreachable.value))
-    texts.append(str(UnreachableError("127.0.0.1: connection refused", host="127.0.0.1")))
-    assert any("paramiko" in r.name for r in caplog.records)  # paramiko's DEBUG log was captured
-    assert_no_canary("\n".join(texts), canaries, where="ssh exception texts")
-    assert_no_canary(caplog.text, canaries, where="paramiko debug log")
-
-
-def _snmp_get(port: int, auth) -> tuple[str, str]:
-    from pysnmp.hlapi.v3arch.asyncio import (
-        ContextData,
-        ObjectIdentity,
-        ObjectType,
-        SnmpEngine,
-        UdpTransportTarget,
-        get_cmd,
-    )
-
-    async def go():
-        target = await UdpTransportTarget.create(("127.0.0.1", port), timeout=0.5, retries=0)
-        err, status, _, binds = await get_cmd(
-            SnmpEngine(),
-            auth,
-            target,
-            ContextData(),
-            ObjectType(ObjectIdentity("1.3.6.1.2.1.1.1.0")),
-        )
-        return str(err or status or ""), " ".join(str(v) for _, v in binds)
-
-    return asyncio.run(go())
-
-
-def test_net_snmp_v3_and_community_success_and_refusal_leak_nothing(tmp_path, canaries, caplog):
-    caplog.set_level(logging.DEBUG)
-    auth, priv, wrong, community = canaries[92], canaries[93], canaries[94], canaries[95]
-    lines = [
-        f'createUser canaryuser SHA "{auth}" AES "{priv}"',
-        "rouser canaryuser priv",
-        f"rocommunity {community} 127.0.0.1",
-    ]
-    env = {"A": auth, "P": priv, "W": wrong, "C": community}
-    resolver = SecretResolver(load_plugins(entry_points=False).secret_sources, env=env)
-    good = materialize(
-        Credential(
-            "v3",
-            "snmp_v3",
-            user="canaryuser",
-            secret=SecretRef("env", "A"),
-            extra={"priv_secret": {"source": "env", "key": "P"}},
-        ),
-        resolver,
-    )
-    bad = materialize(
-        Credential(
-            "v3bad",
-            "snmp_v3",
-            user="canaryuser",
-            secret=SecretRef("env", "W"),
-            extra={"priv_secret": {"source": "env", "key": "P"}},
-        ),
-        resolver,
-    )
-    ro = materialize(Credential("ro", "snmp_community", secret=SecretRef("env", "C")), resolver)
-    with snmpd(tmp_path / "snmpd", lines) as port:
-        ok_err, ok_value = _snmp_get(port, pysnmp_auth(good))
-        ro_err, ro_value = _snmp_get(port, pysnmp_auth(ro))
-        bad_err, _ = _snmp_get(port, pysnmp_auth(bad))
-    from peers import free_port
-
-    gone_err, _ = _snmp_get(free_port(), pysnmp_auth(good))
-    assert (ok_err, ok_value) == ("", "rmmkit secrets test peer")
-    assert (ro_err, ro_value) == ("", "rmmkit secrets test peer")
-    assert bad_err and gone_err  # refused (wrong digest) and unreachable (no response)
-    texts = [bad_err, gone_err, repr(pysnmp_auth(good)), repr(pysnmp_auth(ro)), caplog.text]
-    assert_no_canary("\n".join(texts), canaries, where="snmp errors and reprs")
+        assert_no_canary(exception_texts(exc), canaries, where=f"{type(exc).__name__} text")
+    assert canaries.scan(exception_texts(RuntimeError(canaries[89])))  # positive control
 
 
 def test_outputs_and_store_never_hold_a_secret(world, canaries, tmp_path):
@@ -377,18 +231,6 @@ def test_outputs_and_store_never_hold_a_secret(world, canaries, tmp_path):
     assert_no_canary(blob, canaries, where="the SQLite store")
 
 
-def _run_cli(args, *, stdin: str = "", env_extra=None):
-    env = {**os.environ, "RMMKIT_NO_PLUGIN_COMMANDS": "1", **(env_extra or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "rmmkit.cli.main", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-
-
 def test_cli_at_highest_verbosity_prints_no_secret_except_view_show(tmp_path, canaries):
     pw, newpw = tmp_path / "pw", tmp_path / "newpw"
     pw.write_text(canaries[96] + "\n")
@@ -420,14 +262,14 @@ def test_cli_at_highest_verbosity_prints_no_secret_except_view_show(tmp_path, ca
         (["list", *v, "--vault-password-file", str(pw)], "", 6),
     ]
     for args, stdin, code in steps:
-        proc = _run_cli(["-vvv", "vault", *args], stdin=stdin)
+        proc = run_cli(["-vvv", "vault", *args], stdin=stdin)
         assert proc.returncode == code, (args[0], proc.stderr[-300:])
         assert "Traceback" not in proc.stderr
         outputs.append(proc.stdout + proc.stderr)
     assert "wrong vault passphrase" in outputs[-1]
     assert "db\nsnmp" in outputs[3]
     assert_no_canary("\n".join(outputs), canaries, where="rmmkit -vvv vault output")
-    shown = _run_cli(["vault", "view", "--show", *v, "--vault-password-file", str(newpw)])
+    shown = run_cli(["vault", "view", "--show", *v, "--vault-password-file", str(newpw)])
     assert {h.index for h in canaries.scan(shown.stdout)} == {60, 61}  # positive control
     snippet = yaml.safe_load(_yaml_part(outputs[5]))
     token = snippet["secret"]["options"]["ciphertext"]
@@ -453,6 +295,7 @@ with open(capture, "wb") as out:
     out.write(f"{stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode):o} "
               f"{stat.S_IMODE(os.stat(path).st_mode):o} {path}".encode())
 text = open(path).read()
+open(path + ".swp", "w").write(text)  # like vim's swap file: must be shredded too
 with open(path, "w") as fh:
     fh.write(text.replace("old", "new") + "added: " + os.environ["ADDED"] + "\n")
 """
@@ -474,7 +317,7 @@ def test_vault_edit_child_argv_and_environment_hold_no_secret(tmp_path, canaries
         "ADDED": "not-a-secret-value",
         "RMMKIT_VAULT_PASSWORD_FILE": str(pw),
     }
-    proc = _run_cli(["-vvv", "vault", "edit", "--vault", str(tmp_path / "e.vault")], env_extra=env)
+    proc = run_cli(["-vvv", "vault", "edit", "--vault", str(tmp_path / "e.vault")], env_extra=env)
     assert proc.returncode == 0, proc.stderr[-300:]
     data = capture.read_bytes()
     assert b"--parent--" in data and b"rmmkit.cli.main" in data  # we did read the parent's argv

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from secrets_helpers import openssh_key
 
 from rmmkit.errors import InputError, Location, SecretError
 from rmmkit.models import Credential, SecretRef
@@ -16,30 +15,6 @@ from rmmkit.secrets.values import Secret
 
 NT = "8846f7eaee8fb117ad06bdd830b7586c"
 LM = "aad3b435b51404eeaad3b435b51404ee"
-
-
-def openssh_key(passphrase: str | None, kind: str = "ed25519") -> str:
-    key = (
-        ed25519.Ed25519PrivateKey.generate()
-        if kind == "ed25519"
-        else rsa.generate_private_key(65537, 2048)
-    )
-    fmt = (
-        serialization.PrivateFormat.OpenSSH
-        if kind == "ed25519"
-        else serialization.PrivateFormat.PKCS8
-    )
-    enc = (
-        serialization.BestAvailableEncryption(passphrase.encode())
-        if passphrase
-        else serialization.NoEncryption()
-    )
-    return key.private_bytes(serialization.Encoding.PEM, fmt, enc).decode()
-
-
-def env_cred(name, kind, env, resolver_factory, **kw):
-    cred = Credential(name=name, kind=kind, **kw)
-    return cred, resolver_factory(env=env)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import sys
 import threading
 
 import pytest
-from conftest import FAST_KDF
+from secrets_helpers import FAST_KDF, MemoryKeyring
 
 from rmmkit.errors import SecretError, UnknownReference, VaultError
 from rmmkit.hookspecs import hookimpl
@@ -152,32 +152,8 @@ def test_credential_secrets_collects_secret_and_reference_extras(make_resolver):
     assert got["priv_secret"].reveal() == "priv-key-1"
 
 
-class _MemoryKeyring:
-    """A real keyring backend (keyring's own base class) kept in memory."""
-
-    @staticmethod
-    def make():
-        keyring = pytest.importorskip("keyring")
-        from keyring.backend import KeyringBackend
-
-        class Memory(KeyringBackend):
-            priority = 1
-            store: dict = {}
-
-            def get_password(self, service, username):
-                return self.store.get((service, username))
-
-            def set_password(self, service, username, password):
-                self.store[(service, username)] = password
-
-            def delete_password(self, service, username):
-                self.store.pop((service, username), None)
-
-        return keyring, Memory()
-
-
 def test_keyring_source_reads_through_the_keyring_api(make_resolver):
-    keyring, backend = _MemoryKeyring.make()
+    keyring, backend = MemoryKeyring.make()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
     try:

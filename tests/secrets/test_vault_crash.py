@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import FAST_KDF
+from secrets_helpers import FAST_KDF
 
 from rmmkit.secrets.values import Secret
 from rmmkit.secrets.vault import Vault

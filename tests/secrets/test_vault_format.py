@@ -6,7 +6,7 @@ import hmac
 from hashlib import sha256
 
 import pytest
-from conftest import FAST_KDF
+from secrets_helpers import FAST_KDF
 
 from rmmkit.errors import SecretError, VaultError
 from rmmkit.secrets import vault_format as fmt

@@ -19,7 +19,7 @@ import pytest
 
 from rmmkit.secrets.values import Secret
 from rmmkit.snmp.auth import SnmpAuth
-from .recordings import RECORDINGS
+from .recordings import RECORDINGS, write_served_copy
 
 V3_USER = "rmksv3"
 V3_AUTH = "rmks-auth-passphrase"
@@ -71,9 +71,8 @@ def snmpsim_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
     base = tmp_path_factory.mktemp("snmpsim")
     data = base / "data"
     data.mkdir()
-    for community, (path, _cls) in RECORDINGS.items():
-        suffix = ".snmprec.bz2" if path.suffix == ".bz2" else ".snmprec"
-        shutil.copyfile(path, data / f"{community}{suffix}")  # snmpsim follows symlinks for names
+    for community in RECORDINGS:
+        write_served_copy(community, data)
     port = free_udp_port()
     env = {**os.environ, "SNMPSIM_ALLOW_ROOT": "true"}
     proc = subprocess.Popen(

@@ -71,3 +71,15 @@ def test_facts_latest_and_history(store: Store) -> None:
     assert [f["kind"] for f in store.facts(host="pc7")] == ["disks", "system"]
     assert [f["host"] for f in store.facts(site="acme", kind="interfaces")] == ["sw1"]
     assert store.facts(site="beta")[0]["collected_at"] == 50.0
+
+
+def test_secrets_in_facts_and_scan_rows_are_stored_masked(store: Store) -> None:
+    from rmmkit.secrets import Secret
+
+    store.add_facts("pc7", "acme", "creds", {"community": Secret("public-s3cret")})
+    scan_id = store.begin_scan("acme", ["10.1.0.0/24"], [])
+    store.add_scan_rows(scan_id, [{"ip": "10.1.0.7", "extra": {"key": Secret("k3y-s3cret")},
+                                   "snmp_community": Secret("c0mm-s3cret")}])
+    assert store.facts(kind="creds")[0]["data"] == {"community": "***"}
+    (row,) = store.scan_rows(scan_id)
+    assert row["extra"] == {"key": "***", "snmp_community": "***"}

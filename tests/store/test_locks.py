@@ -102,6 +102,8 @@ def test_kill9_leaves_store_consistent_and_next_run_says_what_was_interrupted(
     assert len(rows) >= holder.committed
     assert interrupted[0]["results"] == len(rows)
     assert store.run(holder.run_id)["status"] == "interrupted"
+    (scan,) = store.scans(site="acme")
+    assert (scan["status"], scan["hosts"], scan["run_id"]) == ("interrupted", 3, holder.run_id)
 
 
 def check_takeover(store: Store, holder: Holder, lock: SiteLock, run_id: str) -> None:
@@ -126,3 +128,26 @@ def test_same_process_second_holder_refused(store: Store) -> None:
           pytest.raises(LockedError, match=f"pid {os.getpid()}"),
           store.site_lock(["a"], "second")):
         pass
+
+
+def test_racing_processes_get_the_lock_exactly_once(db_url: str, store: Store) -> None:
+    racers = [subprocess.Popen([sys.executable, str(CHILD), db_url, "lock", "acme"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+              for _ in range(4)]
+    try:
+        for racer in racers:
+            assert racer.stdin is not None
+            racer.stdin.write("go\n")
+            racer.stdin.flush()
+        answers = []
+        for racer in racers:
+            assert racer.stdout is not None
+            answers.append(racer.stdout.readline().strip())
+        assert sorted(answers) == ["got", "locked", "locked", "locked"]
+        (held,) = store.locks()
+        winner = racers[answers.index("got")]
+        assert (held["owner_pid"], held["alive"]) == (winner.pid, True)
+    finally:
+        for racer in racers:
+            racer.communicate(timeout=60)
+    assert store.locks() == []

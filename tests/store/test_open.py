@@ -85,3 +85,21 @@ def test_bad_urls_are_one_line_store_errors(tmp_path: Path) -> None:
         open_store(secret_url)
     assert "pw-s3cret" not in str(failed.value)
     assert "\n" not in str(failed.value)
+
+
+def test_downgrade_to_base_and_back(db_url: str) -> None:
+    from alembic import command
+
+    from rmmkit.store.engine import _alembic_config, migrate, write_transaction
+
+    engine = create_engine(db_url)
+    try:
+        assert migrate(engine) == head_revision()
+        with write_transaction(engine) as conn:
+            command.downgrade(_alembic_config(conn), "base")
+        assert current_revision(engine) is None
+        assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
+        assert migrate(engine) == head_revision()
+        assert set(sa.inspect(engine).get_table_names()) >= {t.name for t in metadata.sorted_tables}
+    finally:
+        engine.dispose()

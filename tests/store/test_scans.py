@@ -35,6 +35,14 @@ def test_rows_merge_per_address_and_retries_do_not_duplicate(store: Store) -> No
     assert row["extra"] == {"domain": "ACME", "smb_signing": True}
 
 
+def test_addresses_are_stored_in_canonical_form(store: Store) -> None:
+    scan_id = store.begin_scan("acme", ["fd00::/64"], [])
+    store.add_scan_rows(scan_id, [{"ip": "FD00:0:0::5", "hostname": "a"}])
+    store.add_scan_rows(scan_id, [{"ip": " fd00::5 ", "os": "Linux"}])
+    assert [(r["ip"], r["hostname"], r["os"]) for r in store.scan_rows(scan_id)] == [
+        ("fd00::5", "a", "Linux")]
+
+
 def test_row_without_ip_or_with_bad_ip_is_refused(store: Store) -> None:
     scan_id = store.begin_scan("acme", ["10.1.0.0/24"], [])
     with pytest.raises(StoreError, match="without an ip"):

@@ -76,7 +76,7 @@ class HostContext:
         self.daemons.append(daemon)
         return daemon
 
-    def wait_ready(self, timeout: float = 20.0) -> None:
+    def wait_ready(self, timeout: float = 50.0) -> None:
         """Wait until every daemon with a port listens on it (read from /proc/PID/net, no forks)."""
         deadline = time.monotonic() + timeout
         for daemon in self.daemons:

@@ -9,7 +9,11 @@ none), written from the Printer MIB (RFC 3805) and Host Resources MIB.
 from __future__ import annotations
 
 import bz2
+import hashlib
+import os
+import shutil
 import sys
+import threading
 from pathlib import Path
 
 from rmmkit.errors import LabError
@@ -17,6 +21,8 @@ from rmmkit.lab.kinds.base import HostContext, Kind
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 RESPONDER = Path(sys.executable).with_name("snmpsim-command-responder")
+DEFAULT_ROWS_PER_TABLE = 2000
+SNMPSIM_CACHE = Path(os.environ.get("RMMKIT_LAB_CACHE", "/var/cache/rmmkit-lab")) / "snmpsim"
 
 
 def snmpsim_data_dir() -> Path:
@@ -44,10 +50,26 @@ def _oid_key(line: str) -> tuple[int, ...]:
     return tuple(int(p) for p in oid.split(".") if p.isdigit())
 
 
-def sorted_records(text: str) -> str:
-    """snmpsim walks its index in file order, so records must be in OID order."""
-    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#") and "|" in ln]
-    return "\n".join(sorted(lines, key=_oid_key)) + "\n"
+def sorted_records(text: str, rows_per_table: int = 0) -> str:
+    """Records in OID order (snmpsim serves them in file order), huge tables capped.
+
+    Why a cap: a few recordings hold one enormous table (fortinet-xcu: 441 155
+    rows of one column family) that costs minutes and gigabytes to index;
+    keeping the first ``rows_per_table`` rows of every 10-arc subtree keeps
+    every kind of data the device returns while bounding start-up time.
+    """
+    lines = sorted((ln for ln in text.splitlines() if ln and not ln.startswith("#") and "|" in ln),
+                   key=_oid_key)
+    if rows_per_table:
+        seen: dict[str, int] = {}
+        kept = []
+        for line in lines:
+            table = ".".join(line.split("|", 1)[0].split(".")[:10])
+            seen[table] = seen.get(table, 0) + 1
+            if seen[table] <= rows_per_table:
+                kept.append(line)
+        lines = kept
+    return "\n".join(lines) + "\n"
 
 
 SNMPD_CONF = """\
@@ -63,6 +85,29 @@ sysContact lab@rmmkit.test
 sysObjectID .1.3.6.1.4.1.8072.3.2.10
 dontLogTCPWrappersConnects yes
 """
+
+def shared_data_dir(recording: str, communities: list[str], rows_per_table: int) -> Path:
+    """A data directory per (recording, communities), shared by every lab on this machine.
+
+    Why shared: snmpsim indexes a recording before it answers, which takes
+    seconds per megabyte; with a stable path its index (next to it) is built
+    once and reused by every later lab.  One real file per community: snmpsim
+    maps a community to a file and ignores links to a file it already has.
+    """
+    text = sorted_records(recording_text(recording), rows_per_table)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    directory = SNMPSIM_CACHE / f"{recording.replace('/', '_')}-{'-'.join(communities)}-{digest}"
+    if not directory.is_dir():
+        tmp = directory.with_name(directory.name + f".tmp{os.getpid()}-{threading.get_native_id()}")
+        tmp.mkdir(parents=True)
+        for community in communities:
+            (tmp / f"{community}.snmprec").write_text(text)
+        try:
+            tmp.rename(directory)
+        except OSError:  # another lab won the race: use its copy
+            shutil.rmtree(tmp, ignore_errors=True)
+    return directory
+
 
 DEFAULT_V3 = {"user": "rmkv3", "auth_password": "lab-auth-pass", "priv_password": "lab-priv-pass"}
 
@@ -96,19 +141,21 @@ class Snmp(Kind):
             return
         recording = opts.get("recording", "printer")
         community = opts.get("community", Path(recording).name)
-        data = ctx.dir / "snmpsim-data"
-        data.mkdir(parents=True, exist_ok=True)
-        (data / f"{community}.snmprec").write_text(sorted_records(recording_text(recording)))
-        (ctx.dir / "snmpsim-cache").mkdir(exist_ok=True)
-        ctx.extra.update(community=community, recording=recording, engine="snmpsim")
+        communities = [community]
+        if opts.get("public", True) and community != "public":
+            communities.append("public")  # discovery sweeps with "public" first
+        ctx.extra.update(community=community, communities=communities, recording=recording,
+                         engine="snmpsim")
+        rows = opts.get("rows_per_table", DEFAULT_ROWS_PER_TABLE)
+        ctx.extra["data_dir"] = str(shared_data_dir(recording, communities, rows))
 
     def start(self, ctx: HostContext) -> None:
         if ctx.extra["engine"] == "snmpd":
             start_snmpd(ctx)
             return
+        data_dir = Path(ctx.extra["data_dir"])
         ctx.spawn("snmpsim", [
-            str(RESPONDER), f"--data-dir={ctx.dir / 'snmpsim-data'}",
-            f"--cache-dir={ctx.dir / 'snmpsim-cache'}",
+            str(RESPONDER), f"--data-dir={data_dir}", f"--cache-dir={data_dir}.index",
             f"--agent-udpv4-endpoint={ctx.spec.address}:161",
             "--log-level=error", "--logging-method=stderr",
         ], proto="udp", port=161, env={"SNMPSIM_ALLOW_ROOT": "true"})

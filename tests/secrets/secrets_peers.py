@@ -122,3 +122,49 @@ def _read(path: Path) -> str:
         return path.read_text(errors="replace")
     except FileNotFoundError:
         return ""
+
+
+@contextlib.contextmanager
+def smbd(workdir: Path, user: str, password: str) -> Iterator[int]:
+    """Samba smbd on 127.0.0.1:<free port>, standalone, with one share and ``user``/``password``.
+
+    The password reaches ``smbpasswd`` on stdin (never argv) and lives in a
+    private tdbsam database under ``workdir``; the system's accounts are untouched.
+    """
+    dirs = {name: workdir / name for name in ("private", "lock", "state", "cache", "pid", "share")}
+    for d in dirs.values():
+        d.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = workdir / "smb.conf"
+    conf.write_text(
+        "[global]\n  workgroup = ACME\n  netbios name = RMMSECRETS\n"
+        "  server role = standalone server\n  security = user\n"
+        f"  passdb backend = tdbsam:{dirs['private']}/passdb.tdb\n"
+        f"  private dir = {dirs['private']}\n"
+        f"  lock directory = {dirs['lock']}\n  state directory = {dirs['state']}\n"
+        f"  cache directory = {dirs['cache']}\n  pid directory = {dirs['pid']}\n"
+        f"  ncalrpc dir = {dirs['state']}/ncalrpc\n  smb ports = {port}\n"
+        "  interfaces = 127.0.0.1\n  bind interfaces only = yes\n  disable netbios = yes\n"
+        f"  log file = {workdir}/log.%m\n  map to guest = never\n  load printers = no\n"
+        f"  server min protocol = SMB2\n[share]\n  path = {dirs['share']}\n  read only = yes\n"
+    )
+    subprocess.run(
+        ["smbpasswd", "-c", str(conf), "-s", "-a", user],
+        input=f"{password}\n{password}\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    log = open(workdir / "smbd.out", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        ["smbd", "--foreground", "--no-process-group", "-s", str(conf), "--debug-stdout"],
+        stdout=log,
+        stderr=log,
+        start_new_session=True,  # on exit smbd signals its whole process group: keep us out of it
+    )
+    try:
+        _wait_tcp(port, proc)
+        yield port
+    finally:
+        _stop(proc)
+        log.close()

@@ -1,0 +1,108 @@
+"""Sweep benchmark: rmmkit vs ``nmap -sn -n`` vs ``fping -i 0 -r 0``, in a lab of its own.
+
+Workloads (all inside the lab's namespaces; nothing leaves them):
+  /16 alive  10.88.0.0/16 answered by one anyip host (a local route for the block)
+  /20 dead   10.99.0.0/20 routed to the anyip host, which blackholes it
+  /24 mixed  the lab LAN: ping-only, ICMP-filtered, dead and ssh hosts
+
+Prints addresses/s per tool, the ratios, the peak RSS of rmmkit's /16 scan,
+and as last line ``sweep: /16 alive rmmkit X/s nmap Y/s ratio X/Y``.
+Targets: /16 ≥ 2× nmap; /20 done within timeout + 1 s; /16 peak RSS ≤ 150 MB.
+Run as root: ``python bench/sweep.py [--max-rate N] [--skip-nmap16]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+
+from rmmkit.lab import Lab
+
+TOPOLOGY = {
+    "name": "rmkdbench",
+    "segments": [{"name": "lan", "subnet": "10.77.1.0/24", "scanner": "10.77.1.1"}],
+    "hosts": [
+        {"name": "anyip", "kind": "anyip", "address": "10.77.1.250", "block": "10.88.0.0/16"},
+        {"name": "ping-a", "kind": "ping-only", "address": "10.77.1.40"},
+        {"name": "ping-b", "kind": "ping-only", "address": "10.77.1.41", "ttl": 128},
+        {"name": "filtered", "kind": "filtered", "address": "10.77.1.50", "tcp_ports": [8080]},
+        {"name": "dead-a", "kind": "dead", "address": "10.77.1.44", "dead_mode": "blackhole"},
+    ],
+}
+WORKLOADS = (("/16 alive", "10.88.0.0/16", 65536), ("/20 dead", "10.99.0.0/20", 4096),
+             ("/24 mixed", "10.77.1.0/24", 256))
+
+
+def timed(lab: Lab, argv: list[str]) -> tuple[float, str, int]:
+    """(wall seconds, stdout, peak RSS in kB) of ``argv`` run in the scanner namespace."""
+    cmd = ["ip", "netns", "exec", lab.scanner_ns, "/usr/bin/time", "-v", *argv]
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    took = time.monotonic() - start
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    return took, proc.stdout, int(rss.group(1)) if rss else 0
+
+
+def run_rmmkit(lab: Lab, target: str, args: argparse.Namespace) -> tuple[float, int, int]:
+    took, out, rss = timed(lab, [sys.executable, "-m", "rmmkit.cli.main", "scan", target,
+                                 "--ping-only", "--no-store", "--format", "csv",
+                                 "--max-rate", str(args.max_rate), "--timeout", str(args.timeout),
+                                 "--retries", "1"])
+    alive = sum(1 for line in out.splitlines() if ",online," in line)
+    return took, alive, rss
+
+
+def run_nmap(lab: Lab, target: str) -> tuple[float, int, int]:
+    took, out, rss = timed(lab, ["nmap", "-sn", "-n", "-oG", "-", target])
+    return took, out.count("Status: Up"), rss
+
+
+def run_fping(lab: Lab, target: str) -> tuple[float, int, int]:
+    took, out, rss = timed(lab, ["fping", "-a", "-q", "-i", "0", "-r", "0", "-g", target])
+    return took, len(out.split()), rss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-rate", type=float, default=200_000)
+    parser.add_argument("--timeout", type=float, default=1.0)
+    parser.add_argument("--skip-nmap16", action="store_true", help="nmap on the /16 is slow")
+    args = parser.parse_args()
+    t0 = time.monotonic()
+    lab = Lab.up(TOPOLOGY, name="rmkdbench")
+    try:
+        print(f"sweep: lab up in {time.monotonic() - t0:.1f}s")
+        lab.exec(["ip", "route", "replace", "10.99.0.0/20", "via", "10.77.1.250"], check=True)
+        lab.exec(["ip", "route", "replace", "blackhole", "10.99.0.0/20"], host="anyip", check=True)
+        lab.exec(["ip", "route", "replace", "10.88.0.0/16", "via", "10.77.1.250"], check=True)
+        rates: dict[tuple[str, str], float] = {}
+        for label, target, size in WORKLOADS:
+            for tool in ("rmmkit", "nmap", "fping"):
+                if tool == "nmap" and label == "/16 alive" and args.skip_nmap16:
+                    continue
+                runner = {"rmmkit": lambda t: run_rmmkit(lab, t, args),
+                          "nmap": lambda t: run_nmap(lab, t), "fping": lambda t: run_fping(lab, t)}
+                took, alive, rss = runner[tool](target)
+                rates[(label, tool)] = size / took
+                print(f"sweep: {label:9} {tool:6} {alive:5}/{size} alive  {took:7.2f}s  "
+                      f"{size / took:9.0f} addr/s  peak RSS {rss / 1024:.0f} MB", flush=True)
+            if label == "/20 dead":
+                print(f"sweep: /20 dead target: rmmkit within timeout + 1 s = {args.timeout + 1:.1f}s "
+                      f"(plus interpreter start-up)")
+        for label, _t, _s in WORKLOADS:
+            ours = rates[(label, "rmmkit")]
+            for other in ("nmap", "fping"):
+                if (label, other) in rates:
+                    print(f"sweep: {label:9} rmmkit/{other} = {ours / rates[(label, other)]:.2f}")
+        ours, theirs = rates[("/16 alive", "rmmkit")], rates.get(("/16 alive", "nmap"), 0.0)
+        ratio = ours / theirs if theirs else float("nan")
+        print(f"sweep: /16 alive rmmkit {ours:.0f}/s nmap {theirs:.0f}/s ratio {ratio:.2f}")
+    finally:
+        lab.down()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""The ``snmp`` transport: a host's SNMP credentials and options, ready to ask.
+
+Why a "connection" for a connectionless protocol: the runner gives every
+task of a host the same connection, so identify's answer (class, version,
+working credential) is remembered for the poll that follows, and the
+credentials are resolved once per host, not once per request.
+
+Host variables (inventory ``vars``, any level): ``snmp_port`` (161),
+``snmp_timeout`` (seconds, 1.0), ``snmp_retries`` (1), ``snmp_version`` for
+community credentials (``2c`` or ``1``), ``snmp_max_repetitions`` (25).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rmmkit.errors import AuthenticationError, InputError
+from rmmkit.snmp.auth import SnmpAuth
+from rmmkit.snmp.classify import Ruleset, ruleset_from_plugins
+from rmmkit.snmp.client import SnmpOptions, run_sync
+from rmmkit.snmp.identify import Identified, identify
+from rmmkit.snmp.poll import poll
+from rmmkit.transports.base import Transport
+
+if TYPE_CHECKING:
+    from rmmkit.models import Credential, ResolvedHost
+
+SNMP_KINDS = ("snmp_v3", "snmp_community")
+
+
+def options_from_vars(variables: dict[str, Any], timeout: float | None = None) -> SnmpOptions:
+    """SnmpOptions from host variables; a wrong type is an InputError naming the variable."""
+    values: dict[str, Any] = {}
+    for var, key, kind in (("snmp_port", "port", int), ("snmp_timeout", "timeout", float),
+                           ("snmp_retries", "retries", int),
+                           ("snmp_max_repetitions", "max_repetitions", int)):  # fmt: skip
+        if var in variables:
+            try:
+                values[key] = kind(variables[var])
+            except (TypeError, ValueError):
+                raise InputError(f"host variable {var} is {variables[var]!r}",
+                                 expected=f"a {kind.__name__}") from None  # fmt: skip
+    if "timeout" not in values and timeout:
+        values["timeout"] = min(SnmpOptions.timeout, timeout)
+    return SnmpOptions(**values)
+
+
+def auths_for(
+    session: Any, credentials: tuple[Credential, ...], version: str = "2c"
+) -> list[SnmpAuth]:
+    """The host's SNMP credentials in declared order (v3 first: the recommended level)."""
+    from rmmkit.secrets.credentials import materialize
+
+    chosen = [c for c in credentials if c.kind in SNMP_KINDS]
+    chosen.sort(key=lambda c: SNMP_KINDS.index(c.kind))
+    resolver = getattr(session, "secrets", None)
+    if chosen and resolver is None:
+        raise AuthenticationError("no secret resolver in this session to read SNMP credentials")
+    return [SnmpAuth.from_material(materialize(c, resolver), version=version) for c in chosen]
+
+
+class SnmpConnection:
+    """One host's SNMP access: credentials, options, and what identify learned."""
+
+    def __init__(
+        self, address: str, auths: list[SnmpAuth], options: SnmpOptions, ruleset: Ruleset
+    ) -> None:
+        self.address = address
+        self.auths = auths
+        self.options = options
+        self.ruleset = ruleset
+        self.identified: Identified | None = None
+
+    def identify(self) -> Identified:
+        self.identified = run_sync(
+            lambda c: identify(c, self.address, self.auths, self.ruleset), self.options
+        )
+        return self.identified
+
+    def working_auth(self) -> SnmpAuth:
+        dev = self.identified or self.identify()
+        for auth in self.auths:
+            if auth.name == dev.credential and auth.version == dev.version:
+                return auth
+        return self.auths[0]
+
+    def poll(self) -> tuple[Identified, dict[str, Any]]:
+        dev = self.identified or self.identify()
+        auth = self.working_auth()
+        return dev, run_sync(lambda c: poll(c, self.address, auth, dev), self.options)
+
+    def get(self, oids: list[str]) -> dict[str, Any]:
+        auth = self.working_auth() if self.identified else self.auths[0]
+        return run_sync(lambda c: c.get(self.address, auth, oids), self.options)  # type: ignore[no-any-return]
+
+    def walk(self, prefix: str) -> list[tuple[str, Any]]:
+        auth = self.working_auth() if self.identified else self.auths[0]
+        return run_sync(lambda c: c.walk(self.address, auth, prefix), self.options)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Nothing stays open between requests (each call runs its own short event loop)."""
+
+
+class SnmpTransport(Transport):
+    name = "snmp"
+    description = "SNMP v1/v2c (fast UDP engine) and v3 USM (pysnmp v3arch)"
+
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        self._ruleset: Ruleset | None = None
+
+    @property
+    def ruleset(self) -> Ruleset:
+        if self._ruleset is None:
+            self._ruleset = ruleset_from_plugins(getattr(self.session, "plugins", None))
+        return self._ruleset
+
+    def open(self, host: ResolvedHost, *, timeout: float) -> SnmpConnection:
+        """Resolve credentials and options; sends nothing (SNMP has no session to open)."""
+        version = str(host.vars.get("snmp_version", "2c"))
+        auths = auths_for(self.session, host.credentials, version)
+        if not auths:
+            raise AuthenticationError(
+                f"host {host.name} has no SNMP credential", host=host.name, code="snmp_no_credential",
+                causes=("declare a credential of kind snmp_v3 (recommended) or snmp_community "
+                        "for the site or host",),
+            )  # fmt: skip
+        return SnmpConnection(
+            host.address, auths, options_from_vars(host.vars, timeout), self.ruleset
+        )

@@ -1,0 +1,61 @@
+"""The runner with a real store (SQLite file): results, interrupt, resume without duplicates."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from rmmkit.errors import LockedError
+from rmmkit.runner import Runner, RunOptions
+from rmmkit.session import Session
+from rmmkit.testing import build_playbook
+
+from .helpers import hosts
+
+PLAYBOOK = {
+    "targets": {"sites": ["hq"]},
+    "tasks": [
+        {"name": "s1", "action": "t_sleep", "args": {"seconds": 0.2}},
+        {"name": "s2", "action": "noop"},
+    ],
+}
+
+
+@pytest.fixture
+def session(rmmkit_plugins, tmp_path):
+    with Session.create(plugins=rmmkit_plugins, project_dir=tmp_path, use_store=True) as s:
+        yield s
+
+
+def rows(store, run_id):
+    return sorted((r["host"], r["task"], r["status"]) for r in store.task_results(run_id))
+
+
+def test_interrupted_run_resumes_without_duplicates(session):
+    pb = build_playbook(PLAYBOOK)
+    first = Runner(session, pb, hosts(6, site="hq"), RunOptions(forks=2, watchdog_interval=0.05))
+    threading.Timer(0.1, first.stop).start()
+    interrupted = first.run()
+    assert interrupted.interrupted
+    store = session.store
+    assert store.run(interrupted.run_id)["status"] == "interrupted"
+    before = rows(store, interrupted.run_id)
+    assert before and len(before) < 12
+    second = Runner(
+        session, pb, hosts(6, site="hq"), RunOptions(forks=2, resume=interrupted.run_id)
+    ).run()
+    assert second.run_id == interrupted.run_id and not second.interrupted
+    after = rows(store, interrupted.run_id)
+    pairs = [(h, t) for h, t, _ in after]
+    assert len(pairs) == len(set(pairs)), "a (host, task) was recorded twice"
+    # Tasks skipped by the interrupt were not stored, so the resume ran them.
+    assert ("h0", "s2", "ok") in after and not any(s == "skipped" for _, _, s in after)
+    assert {(f"h{i}", t) for i in range(6) for t in ("s1", "s2")} == set(pairs)
+    assert store.run(interrupted.run_id)["status"] == "ok"
+
+
+def test_second_run_on_a_locked_site_is_refused(session):
+    pb = build_playbook(PLAYBOOK)
+    with session.store.site_lock(["hq"], "someone else"), pytest.raises(LockedError, match="hq"):
+        Runner(session, pb, hosts(1, site="hq")).run()
