@@ -31,8 +31,14 @@ from pathlib import Path
 NS = f"rmksnmp-bench-{os.getpid()}"
 NET = ipaddress.ip_network("10.88.0.0/16")
 COMMUNITY = "rmks-bench"  # a throw-away community inside a throw-away namespace
-SCALARS = ["1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.3.0", "1.3.6.1.2.1.1.5.0",
-           "1.3.6.1.2.1.1.7.0", "1.3.6.1.2.1.4.1.0"]  # fmt: skip
+SCALARS = [
+    "1.3.6.1.2.1.1.1.0",
+    "1.3.6.1.2.1.1.2.0",
+    "1.3.6.1.2.1.1.3.0",
+    "1.3.6.1.2.1.1.5.0",
+    "1.3.6.1.2.1.1.7.0",
+    "1.3.6.1.2.1.4.1.0",
+]
 
 
 def sh(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -72,8 +78,29 @@ def inner_rmmkit(count: int, concurrency: int) -> None:
 
 def run_netsnmp(count: int, parallel: int) -> tuple[float, int]:
     listing = "\n".join(targets(count)) + "\n"
-    cmd = ["ip", "netns", "exec", NS, "xargs", "-P", str(parallel), "-I", "{}",
-           "snmpget", "-v2c", "-c", COMMUNITY, "-t", "1", "-r", "2", "-On", "-Oq", "{}", *SCALARS]  # fmt: skip
+    cmd = [
+        "ip",
+        "netns",
+        "exec",
+        NS,
+        "xargs",
+        "-P",
+        str(parallel),
+        "-I",
+        "{}",
+        "snmpget",
+        "-v2c",
+        "-c",
+        COMMUNITY,
+        "-t",
+        "1",
+        "-r",
+        "2",
+        "-On",
+        "-Oq",
+        "{}",
+        *SCALARS,
+    ]
     start = time.perf_counter()
     proc = subprocess.run(
         cmd, input=listing, capture_output=True, text=True, env={**os.environ, "MIBS": ""}
@@ -90,14 +117,42 @@ def start_lab(workdir: Path) -> subprocess.Popen[bytes]:
     conf = workdir / "snmpd.conf"
     conf.write_text(f"agentAddress udp:0.0.0.0:161\nrocommunity {COMMUNITY}\nsysServices 72\n")
     agent = subprocess.Popen(
-        ["ip", "netns", "exec", NS, "snmpd", "-f", "-Lo", "-C", "-c", str(conf),
-         f"--persistentDir={workdir / 'persist'}"],
-        env={**os.environ, "MIBS": ""}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            "ip",
+            "netns",
+            "exec",
+            NS,
+            "snmpd",
+            "-f",
+            "-Lo",
+            "-C",
+            "-c",
+            str(conf),
+            f"--persistentDir={workdir / 'persist'}",
+        ],
+        env={**os.environ, "MIBS": ""},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        probe = sh("ip", "netns", "exec", NS, "snmpget", "-v2c", "-c", COMMUNITY, "-t", "0.3", "-r", "0",
-                   "10.88.0.1", SCALARS[1], check=False)  # fmt: skip
+        probe = sh(
+            "ip",
+            "netns",
+            "exec",
+            NS,
+            "snmpget",
+            "-v2c",
+            "-c",
+            COMMUNITY,
+            "-t",
+            "0.3",
+            "-r",
+            "0",
+            "10.88.0.1",
+            SCALARS[1],
+            check=False,
+        )
         if probe.returncode == 0:
             return agent
         time.sleep(0.2)
@@ -133,10 +188,23 @@ def main() -> int:
         try:
             agent = start_lab(Path(tmp))
             inner = subprocess.run(
-                ["ip", "netns", "exec", NS, sys.executable, __file__, "--inner", "--hosts", str(args.hosts),
-                 "--concurrency", str(args.concurrency)],
-                check=True, capture_output=True, text=True,
-            )  # fmt: skip
+                [
+                    "ip",
+                    "netns",
+                    "exec",
+                    NS,
+                    sys.executable,
+                    __file__,
+                    "--inner",
+                    "--hosts",
+                    str(args.hosts),
+                    "--concurrency",
+                    str(args.concurrency),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             ours = json.loads(inner.stdout.strip().splitlines()[-1])
             theirs_elapsed, theirs_ok = run_netsnmp(args.hosts, args.parallel)
         finally:
@@ -144,10 +212,12 @@ def main() -> int:
     x = args.hosts / ours["elapsed"]
     y = args.hosts / theirs_elapsed
     print(
-        f"rmmkit:   {ours['ok']}/{args.hosts} identified in {ours['elapsed']:.2f}s, classes {ours['classes']}"
+        f"rmmkit:   {ours['ok']}/{args.hosts} identified in {ours['elapsed']:.2f}s,"
+        f" classes {ours['classes']}"
     )
     print(
-        f"net-snmp: {theirs_ok}/{args.hosts} answered in {theirs_elapsed:.2f}s (snmpget, xargs -P {args.parallel})"
+        f"net-snmp: {theirs_ok}/{args.hosts} answered in {theirs_elapsed:.2f}s"
+        f" (snmpget, xargs -P {args.parallel})"
     )
     if ours["ok"] != args.hosts or theirs_ok != args.hosts:
         print("warning: not every host answered; rates count all hosts", file=sys.stderr)

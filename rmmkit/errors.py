@@ -117,7 +117,7 @@ class SchemaViolation(InputError):
 
 
 class UnknownReference(InputError):
-    """A name refers to a credential, agent, package, policy, site, group or action that is not declared."""
+    """A name refers to something (credential, agent, package, policy, site, …) not declared."""
 
 
 class DuplicateName(InputError):
@@ -187,7 +187,7 @@ class TransportError(RmmkitError):
 
 
 class UnreachableError(TransportError):
-    """The host did not answer at all (timeout, refused, no route): the runner skips its remaining tasks."""
+    """The host did not answer (timeout, refused, no route): its remaining tasks are skipped."""
 
 
 class AuthenticationError(TransportError):

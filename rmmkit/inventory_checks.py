@@ -146,14 +146,14 @@ def _check_hosts(
 
 
 def _group_members(doc: Doc, hosts: set[str]) -> dict[str, tuple[str, ...]]:
-    members: dict[str, list[str]] = {raw["name"]: [] for raw in doc.section("groups")}
+    # dicts as ordered sets: membership may be declared on either side, each host once
+    members: dict[str, dict[str, None]] = {raw["name"]: {} for raw in doc.section("groups")}
     for index, raw in enumerate(doc.section("groups")):
         references(doc, ["groups", index, "hosts"], raw.get("hosts") or (), hosts, "host")
-        members[raw["name"]].extend(raw.get("hosts") or ())
+        members[raw["name"]].update(dict.fromkeys(raw.get("hosts") or ()))
     for raw in doc.section("hosts"):
         for name in raw.get("groups") or ():
-            if raw["name"] not in members[name]:
-                members[name].append(raw["name"])
+            members[name][raw["name"]] = None
     return {name: tuple(hosts_) for name, hosts_ in members.items()}
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from rmmkit.checks import Doc
 from rmmkit.errors import InputError, Location, SchemaViolation
 from rmmkit.models import Inventory, Playbook
-from rmmkit.schema import base_schema
+from rmmkit.schema import validator
 from rmmkit.schemaerrors import first_violation
 from rmmkit.yamlmarks import load_yaml
 
@@ -78,7 +78,7 @@ def _rendered_later(path: Any) -> bool:
 
 def _validate_base(doc: Doc, kind: str) -> None:
     error = first_violation(
-        base_schema(kind),
+        validator(kind),
         doc.root,
         root=doc.root,
         filename=doc.filename,

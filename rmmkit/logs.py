@@ -23,6 +23,16 @@ def register_sensitive(value: str) -> None:
             _sensitive.add(value)
 
 
+def mask_sensitive(text: str) -> str:
+    """``text`` with every registered sensitive value replaced by ``***`` (for result messages)."""
+    if not _sensitive:
+        return text
+    for value in list(_sensitive):
+        if value in text:
+            text = text.replace(value, "***")
+    return text
+
+
 class MaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not _sensitive:

@@ -71,7 +71,9 @@ def get_plugin_manager(
         try:
             pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         except Exception as exc:  # a broken third-party plugin must not crash with a traceback
-            raise PluginError(f"a plugin of entry-point group {ENTRY_POINT_GROUP!r} failed to load: {exc}") from exc
+            raise PluginError(
+                f"a plugin of entry-point group {ENTRY_POINT_GROUP!r} failed to load: {exc}"
+            ) from exc
     for obj in extra or []:
         pm.register(obj)
     try:
@@ -129,7 +131,9 @@ def load_plugins(
         for impl in hook.get_hookimpls():  # registration order: built-ins first
             owner = impl.plugin_name
 
-            def register(name: str, item: Any, _owner: str = owner, _reg: Registry[Any] = registry) -> None:
+            def register(
+                name: str, item: Any, _owner: str = owner, _reg: Registry[Any] = registry
+            ) -> None:
                 _reg.register(name, item, owner=_owner)
 
             impl.function(register=register)

@@ -24,7 +24,9 @@ class Registry(Generic[T]):
 
     def register(self, name: str, item: T, *, owner: str = "") -> None:
         if not name or not isinstance(name, str):
-            raise PluginError(f"{self.kind}: a name must be a non-empty string (from {owner or '?'})")
+            raise PluginError(
+                f"{self.kind}: a name must be a non-empty string (from {owner or '?'})"
+            )
         if name in self._items:
             raise PluginError(
                 f"{self.kind} {name!r} is registered twice: by {self._owners[name] or '?'} "

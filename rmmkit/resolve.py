@@ -19,6 +19,7 @@ Rules (also in docs/schema.md):
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,6 +100,23 @@ def _site_of(inventory: Inventory, address: str, views: dict[str, SiteView]) -> 
     return ""
 
 
+_MEMBERSHIPS: dict[int, dict[str, tuple[str, ...]]] = {}
+
+
+def _memberships(inventory: Inventory) -> dict[str, tuple[str, ...]]:
+    """``host → groups`` in declared group order, computed once per inventory object."""
+    key = id(inventory)
+    cached = _MEMBERSHIPS.get(key)
+    if cached is None:
+        table: dict[str, list[str]] = {}
+        for group in inventory.groups.values():
+            for member in group.hosts:
+                table.setdefault(member, []).append(group.name)
+        cached = _MEMBERSHIPS[key] = {host: tuple(groups) for host, groups in table.items()}
+        weakref.finalize(inventory, _MEMBERSHIPS.pop, key, None)
+    return cached
+
+
 def _policies(
     inventory: Inventory, packages: Iterable[str], site: str
 ) -> tuple[EffectivePolicy, ...]:
@@ -124,7 +142,7 @@ def _build(
     credentials = list(host.credentials) if host else []
     groups: tuple[str, ...] = ()
     if host is not None:
-        groups = tuple(g for g in inventory.groups if host.name in inventory.groups[g].hosts)
+        groups = _memberships(inventory).get(host.name, ())
         for group_name in groups:
             group = inventory.groups[group_name]
             variables.update(group.vars)

@@ -18,6 +18,7 @@ from time import monotonic, time
 from typing import Any
 
 from rmmkit.errors import RmmkitError, UnreachableError
+from rmmkit.logs import mask_sensitive
 from rmmkit.models import ResolvedHost
 from rmmkit.results import Outcome, Status, TaskResult
 from rmmkit.runplan import CompiledTask
@@ -85,9 +86,11 @@ def explain(hook: Any, error: BaseException) -> tuple[str, ...]:
 
 
 def error_message(exc: BaseException) -> str:
+    """The failure text of a result; a library's message may quote what it was given,
+    so values the secret sources registered as sensitive are masked."""
     if isinstance(exc, RmmkitError):
-        return str(exc)
-    text = str(exc)
+        return mask_sensitive(str(exc))
+    text = mask_sensitive(str(exc))
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

@@ -80,22 +80,57 @@ def _to_int(address: Any) -> tuple[int, int]:
     raise ScopeError(f"{address!r} is not an IP address")
 
 
+Interval = tuple[int, int, int]  # (version, first, last)
+
+
+def _bounds(specs: Iterable[str]) -> list[Interval]:
+    out = []
+    for spec in specs:
+        parsed = parse_range(spec)
+        out.append((parsed.version, parsed.first, parsed.last))
+    return out
+
+
+def _merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted, overlapping or adjacent intervals joined."""
+    merged: list[Interval] = []
+    for version, first, last in sorted(intervals):
+        if merged and merged[-1][0] == version and first <= merged[-1][2] + 1:
+            if last > merged[-1][2]:
+                merged[-1] = (version, merged[-1][1], last)
+        else:
+            merged.append((version, first, last))
+    return merged
+
+
+def _subtract(included: list[Interval], excluded: list[Interval]) -> Iterator[Interval]:
+    """``included`` minus ``excluded`` (both merged and sorted)."""
+    for version, first, last in included:
+        for ex_version, ex_first, ex_last in excluded:
+            if ex_version != version or ex_last < first or ex_first > last:
+                continue
+            if ex_first > first:
+                yield version, first, ex_first - 1
+            first = ex_last + 1
+            if first > last:
+                break
+        if first <= last:
+            yield version, first, last
+
+
 class Scope:
     """Declared ranges minus excludes: ``allows``/``check`` every address before a packet leaves."""
 
     def __init__(
         self, ranges: Iterable[str] = (), excludes: Iterable[str] = (), *, cap: int | None = None
     ) -> None:
-        included = netaddr.IPSet()
-        for spec in ranges:
-            included.add(parse_range(spec))
-        for spec in excludes:
-            included.remove(parse_range(spec))
         self._intervals: dict[int, tuple[list[int], list[int]]] = {4: ([], []), 6: ([], [])}
-        for block in included.iter_ipranges():
-            starts, ends = self._intervals[block.version]
-            starts.append(block.first)
-            ends.append(block.last)
+        included = _merge(_bounds(ranges))
+        excluded = _merge(_bounds(excludes))
+        for version, first, last in _subtract(included, excluded):
+            starts, ends = self._intervals[version]
+            starts.append(first)
+            ends.append(last)
         self._v4 = self._intervals[4]
         self.size = sum(
             e - s + 1 for st, en in self._intervals.values() for s, e in zip(st, en, strict=True)
@@ -161,13 +196,10 @@ class Scope:
 
     def __or__(self, other: Scope) -> Scope:
         merged = Scope()
-        for version, first, last in sorted(self.intervals() + other.intervals()):
+        for version, first, last in _merge(self.intervals() + other.intervals()):
             starts, ends = merged._intervals[version]
-            if starts and first <= ends[-1] + 1:
-                ends[-1] = max(ends[-1], last)
-            else:
-                starts.append(first)
-                ends.append(last)
+            starts.append(first)
+            ends.append(last)
         merged.size = sum(e - s + 1 for _v, s, e in merged.intervals())
         return merged
 

@@ -42,8 +42,12 @@ def answers_ping(address: str, timeout: float = 1.0) -> bool:
         return False
     family = "-6" if ":" in address else "-4"
     wait = str(max(1, round(timeout)))
-    result = subprocess.run([ping, family, "-n", "-q", "-c", "1", "-W", wait, address],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # fmt: skip
+    result = subprocess.run(
+        [ping, family, "-n", "-q", "-c", "1", "-W", wait, address],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
     return result.returncode == 0
 
 
@@ -80,9 +84,17 @@ class SnmpIdentify(Action):
         except UnreachableError:
             if not args.get("icmp_fallback", True) or not answers_ping(ctx.host.address):
                 raise
-            data = {"address": ctx.host.address, "class": "icmp", "kind": "icmp", "label": "ICMP",
-                    "tab": {"address": ctx.host.address, "name": ctx.host.name,
-                            "device_availability": "available"}}  # fmt: skip
+            data = {
+                "address": ctx.host.address,
+                "class": "icmp",
+                "kind": "icmp",
+                "label": "ICMP",
+                "tab": {
+                    "address": ctx.host.address,
+                    "name": ctx.host.name,
+                    "device_availability": "available",
+                },
+            }
             _store(ctx, data)
             return Outcome(msg="answers ICMP only (no SNMP answer)", data=data)
         data = _fact(dev)

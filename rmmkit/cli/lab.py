@@ -47,11 +47,15 @@ def lab_up(topology: str | None, name: str | None, workers: int) -> None:
 
     the_lab = Lab.up(topology, name=name, workers=workers)
     timings = the_lab.timings
-    click.echo(f"lab {the_lab.name} up: {len(the_lab.hosts)} hosts in "
-               f"{timings['total_seconds']:.1f}s (network {timings['network_seconds']:.1f}s); "
-               f"scanner namespace {the_lab.scanner_ns}")
-    rows = [(kind, t["hosts"], f"{t['max_seconds']:.2f}", f"{t['mean_seconds']:.2f}")
-            for kind, t in timings["per_kind"].items()]
+    click.echo(
+        f"lab {the_lab.name} up: {len(the_lab.hosts)} hosts in "
+        f"{timings['total_seconds']:.1f}s (network {timings['network_seconds']:.1f}s); "
+        f"scanner namespace {the_lab.scanner_ns}"
+    )
+    rows = [
+        (kind, t["hosts"], f"{t['max_seconds']:.2f}", f"{t['mean_seconds']:.2f}")
+        for kind, t in timings["per_kind"].items()
+    ]
     click.echo(tabulate(rows, headers=["kind", "hosts", "max start s", "mean start s"]))
 
 
@@ -89,7 +93,7 @@ def lab_status(name: str | None, as_json: bool) -> None:
 @click.option("--host", "host", help="Run inside this lab host instead of the scanner.")
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def lab_exec(name: str | None, host: str | None, command: tuple[str, ...]) -> None:
-    """Run COMMAND in the scanner namespace (or --host): `rmmkit lab exec -- ping -c1 10.77.1.10`."""
+    """Run COMMAND in the scanner (or --host): `rmmkit lab exec -- ping -c1 10.77.1.10`."""
     from rmmkit.lab import Lab
 
     the_lab = Lab.attach(_pick_name(name))

@@ -79,7 +79,11 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: one line, not a traceback
         if os.environ.get("RMMKIT_DEBUG"):
             raise
-        click.echo(f"rmmkit: internal error: {type(exc).__name__}: {exc} (RMMKIT_DEBUG=1 shows the traceback)", err=True)
+        click.echo(
+            f"rmmkit: internal error: {type(exc).__name__}: {exc} "
+            "(RMMKIT_DEBUG=1 shows the traceback)",
+            err=True,
+        )
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -16,6 +16,7 @@ import yaml
 from click.shell_completion import CompletionItem, get_completion_class
 
 from rmmkit.cli.groups import cli
+from rmmkit.cli.vault import vault_options
 from rmmkit.errors import InputError
 from rmmkit.models import OutputSpec
 
@@ -94,6 +95,7 @@ def _load_vars_file(path: str) -> Any:
 )
 @click.option("--resume", metavar="RUN_ID", help="Finish an interrupted run (see rmmkit runs).")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask before changing hosts.")
+@vault_options
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
@@ -113,6 +115,8 @@ def run_cmd(
     timeout: float,
     resume: str | None,
     yes: bool,
+    vault_path: str,
+    vault_password_file: str | None,
 ) -> None:
     """Run PLAYBOOK on its targets (hosts of INVENTORY); exit codes in docs/cli.md."""
     from rmmkit.plugins import load_plugins
@@ -140,7 +144,12 @@ def run_cmd(
     )
     specs = _output_specs(outputs, output_file, plugins)
     with Session.create(
-        inventory=inv, plugins=plugins, db_url=db, use_store=not no_store, project_dir=Path.cwd()
+        inventory=inv,
+        plugins=plugins,
+        db_url=db,
+        use_store=not no_store,
+        project_dir=Path.cwd(),
+        settings={"vault_path": vault_path, "vault_password_file": vault_password_file},
     ) as session:
         hosts = select_hosts(session, pb, options.limit)
         if not hosts and not pb.targets.sites:

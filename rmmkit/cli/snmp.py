@@ -46,11 +46,18 @@ def _auth(params: dict[str, Any]) -> Any:
             if params["priv_env"]
             else None
         )
-        return SnmpAuth.v3(params["user"], auth_key, priv_key, auth_protocol=params["auth_protocol"],
-                           priv_protocol=params["priv_protocol"])  # fmt: skip
+        return SnmpAuth.v3(
+            params["user"],
+            auth_key,
+            priv_key,
+            auth_protocol=params["auth_protocol"],
+            priv_protocol=params["priv_protocol"],
+        )
     if not params["community_env"]:
-        raise InputError("SNMP v1/v2c needs a community",
-                         expected="--community-env VAR or --credential NAME -i INVENTORY")  # fmt: skip
+        raise InputError(
+            "SNMP v1/v2c needs a community",
+            expected="--community-env VAR or --credential NAME -i INVENTORY",
+        )
     community = _secret_from_env(params["community_env"], "the community")
     return SnmpAuth(params["version"], community=community)
 
@@ -67,8 +74,14 @@ def _auth_from_inventory(name: str, inventory: Path | None, version: str) -> Any
     inv = load_inventory(inventory, session.plugins)
     cred = inv.credentials.get(name)
     if cred is None or cred.kind not in ("snmp_community", "snmp_v3"):
-        known = ", ".join(sorted(c for c, v in inv.credentials.items()
-                                 if v.kind in ("snmp_community", "snmp_v3"))) or "none"  # fmt: skip
+        known = (
+            ", ".join(
+                sorted(
+                    c for c, v in inv.credentials.items() if v.kind in ("snmp_community", "snmp_v3")
+                )
+            )
+            or "none"
+        )
         raise UnknownReference(
             f"no SNMP credential {name!r} in {inventory}", expected=f"one of: {known}"
         )
@@ -175,14 +188,13 @@ def snmp_identify(address: str, do_poll: bool, fmt: str, **params: Any) -> None:
     """Classify the device at ADDRESS (and with --poll, fill its network-device tab)."""
     import json
 
+    from rmmkit.plugins import load_plugins
     from rmmkit.snmp.classify import ruleset_from_plugins
     from rmmkit.snmp.client import run_sync
     from rmmkit.snmp.identify import identify
     from rmmkit.snmp.poll import poll
 
     auth = _auth(params)
-    from rmmkit.plugins import load_plugins
-
     ruleset = ruleset_from_plugins(load_plugins())
 
     async def work(client: Any) -> dict[str, Any]:
@@ -201,8 +213,10 @@ def snmp_identify(address: str, do_poll: bool, fmt: str, **params: Any) -> None:
     for key, value in {**data, **ident, **tab}.items():
         click.echo(f"{key:22} {value}")
     if not data["secure"]:
-        click.echo(f"note: answered with SNMP v{data['snmp_version']}; SNMP v3 authPriv is recommended",
-                   err=True)  # fmt: skip
+        click.echo(
+            f"note: answered with SNMP v{data['snmp_version']}; SNMP v3 authPriv is recommended",
+            err=True,
+        )
 
 
 @report.command("network-devices")

@@ -18,31 +18,72 @@ from tabulate import tabulate
 COMMON_HEAD = (("site", "Site"), ("host", "Host"))
 COMMON_TAIL = (("snmp", "SNMP"), ("collected", "Collected"))
 TABS: dict[str, tuple[tuple[str, str], ...]] = {
-    "ups": (("ups_name", "UPS Name"), ("address", "Address"), ("description", "Description"),
-            ("availability", "Availability"), ("battery_status", "Status"),
-            ("capacity_percent", "UPS Capacity %"), ("output_status", "Output Status"),
-            ("replace_indicator", "Replace Indicator"), ("load_percent", "Load Output %"),
-            ("output_frequency_hz", "Output Frequency Hz"), ("output_voltage", "Output Voltage V"),
-            ("minutes_on_battery", "Minutes On Battery")),
-    "printer": (("printer_name", "Printer Name"), ("address", "Address"),
-                ("printer_model", "Printer Model"), ("device_availability", "Device Availability"),
-                ("description", "Description"), ("device_status", "Device Status"),
-                ("printer_status", "Printer Status")),
-    "firewall": (("address", "Firewall IP"), ("name", "Name"), ("device_manufacturer", "Device Manufacturer"),
-                 ("cpu_percent", "CPU %"), ("free_memory", "Free Memory"), ("used_memory", "Used Memory")),
-    "router": (("address", "Router IP"), ("name", "Name"), ("device_type", "Device Type"),
-               ("device_manufacturer", "Device Manufacturer"), ("cpu_percent", "CPU %"),
-               ("free_memory", "Free Memory")),
-    "switch": (("address", "Switch IP"), ("name", "Name"), ("device_type", "Device Type"),
-               ("device_manufacturer", "Device Manufacturer"), ("cpu_percent", "CPU %"),
-               ("free_memory", "Free Memory"), ("total_memory", "Total Memory")),
-    "linux": (("machine_name", "Machine Name"), ("address", "Address"), ("os_version", "OS Version"),
-              ("machine_availability", "Machine Availability")),
-    "icmp": (("name", "ICMP Device Name"), ("address", "Address"),
-             ("device_availability", "Device Availability")),
-    "snmp": (("device_name", "SNMP Device Name"), ("address", "Address"),
-             ("device_availability", "Device Availability"), ("description", "Description")),
-}  # fmt: skip
+    "ups": (
+        ("ups_name", "UPS Name"),
+        ("address", "Address"),
+        ("description", "Description"),
+        ("availability", "Availability"),
+        ("battery_status", "Status"),
+        ("capacity_percent", "UPS Capacity %"),
+        ("output_status", "Output Status"),
+        ("replace_indicator", "Replace Indicator"),
+        ("load_percent", "Load Output %"),
+        ("output_frequency_hz", "Output Frequency Hz"),
+        ("output_voltage", "Output Voltage V"),
+        ("minutes_on_battery", "Minutes On Battery"),
+    ),
+    "printer": (
+        ("printer_name", "Printer Name"),
+        ("address", "Address"),
+        ("printer_model", "Printer Model"),
+        ("device_availability", "Device Availability"),
+        ("description", "Description"),
+        ("device_status", "Device Status"),
+        ("printer_status", "Printer Status"),
+    ),
+    "firewall": (
+        ("address", "Firewall IP"),
+        ("name", "Name"),
+        ("device_manufacturer", "Device Manufacturer"),
+        ("cpu_percent", "CPU %"),
+        ("free_memory", "Free Memory"),
+        ("used_memory", "Used Memory"),
+    ),
+    "router": (
+        ("address", "Router IP"),
+        ("name", "Name"),
+        ("device_type", "Device Type"),
+        ("device_manufacturer", "Device Manufacturer"),
+        ("cpu_percent", "CPU %"),
+        ("free_memory", "Free Memory"),
+    ),
+    "switch": (
+        ("address", "Switch IP"),
+        ("name", "Name"),
+        ("device_type", "Device Type"),
+        ("device_manufacturer", "Device Manufacturer"),
+        ("cpu_percent", "CPU %"),
+        ("free_memory", "Free Memory"),
+        ("total_memory", "Total Memory"),
+    ),
+    "linux": (
+        ("machine_name", "Machine Name"),
+        ("address", "Address"),
+        ("os_version", "OS Version"),
+        ("machine_availability", "Machine Availability"),
+    ),
+    "icmp": (
+        ("name", "ICMP Device Name"),
+        ("address", "Address"),
+        ("device_availability", "Device Availability"),
+    ),
+    "snmp": (
+        ("device_name", "SNMP Device Name"),
+        ("address", "Address"),
+        ("device_availability", "Device Availability"),
+        ("description", "Description"),
+    ),
+}
 KINDS = tuple(TABS)
 MEMORY = {"free_memory", "used_memory", "total_memory"}
 
@@ -61,8 +102,10 @@ def report_rows(facts: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
         data = fact.get("data") or {}
         if data.get("kind") != kind:
             continue
-        tab = data.get("tab") or {"address": data.get("address"),
-                                  "name": (data.get("identity") or {}).get("sys_name")}  # fmt: skip
+        tab = data.get("tab") or {
+            "address": data.get("address"),
+            "name": (data.get("identity") or {}).get("sys_name"),
+        }
         row = {"site": fact.get("site", ""), "host": fact.get("host", "")}
         row.update({key: tab.get(key) for key, _title in TABS[kind]})
         row["snmp"] = _snmp_label(data)
@@ -79,9 +122,11 @@ def insecure_sites(rows: list[dict[str, Any]]) -> list[str]:
     for row in rows:
         if row.get("snmp_version") and not row.get("snmp_secure"):
             per_site[row["site"] or "(no site)"].add(str(row["snmp_version"]))
-    return [f"site {site} uses SNMP {', '.join('v' + v for v in sorted(versions))}: "
-            "cleartext community, no authentication; SNMP v3 authPriv is recommended"
-            for site, versions in sorted(per_site.items())]  # fmt: skip
+    return [
+        f"site {site} uses SNMP {', '.join('v' + v for v in sorted(versions))}: "
+        "cleartext community, no authentication; SNMP v3 authPriv is recommended"
+        for site, versions in sorted(per_site.items())
+    ]
 
 
 def _human(value: Any, key: str) -> Any:
@@ -110,6 +155,9 @@ def render_report(facts: list[dict[str, Any]], kind: str, fmt: str, out: IO[str]
         writer.writerows(rows)
     else:
         table = [[_human(row.get(k), k) for k, _t in columns] for row in rows]
-        out.write(tabulate(table, headers=[t for _k, t in columns]) + "\n" if rows
-                  else f"no {kind} devices in the store\n")  # fmt: skip
+        out.write(
+            tabulate(table, headers=[t for _k, t in columns]) + "\n"
+            if rows
+            else f"no {kind} devices in the store\n"
+        )
     return insecure_sites(rows)

@@ -51,6 +51,7 @@ def started_labs() -> dict[str, dict[str, Any]]:
 def _sigterm_as_interrupt() -> None:
     """A SIGTERM (CI cancel, timeout) unwinds like Ctrl-C, so the lab is still torn down."""
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+
         def handler(signum: int, frame: Any) -> None:
             raise KeyboardInterrupt(f"signal {signum}")
 
@@ -74,8 +75,9 @@ def lab() -> Iterator[Lab]:
         return
     if _shared["lab"] is None:
         _sigterm_as_interrupt()
-        _shared["lab"] = Lab.up(os.environ.get("RMMKIT_LAB_TOPOLOGY") or None,
-                                name=_session_lab_name())
+        _shared["lab"] = Lab.up(
+            os.environ.get("RMMKIT_LAB_TOPOLOGY") or None, name=_session_lab_name()
+        )
         _timings[_shared["lab"].name] = _shared["lab"].timings
     _shared["users"] += 1
     try:

@@ -14,7 +14,11 @@ from rmmkit.lab import netns
 from rmmkit.lab.kinds import HostContext, Kind
 from rmmkit.secrets.values import Secret
 
-PRIVATE_DIRS = {"home": 0o755, "opt": 0o755, "tmp": 0o1777}  # not /root: the Python tools live there
+PRIVATE_DIRS = {
+    "home": 0o755,
+    "opt": 0o755,
+    "tmp": 0o1777,
+}  # not /root: the Python tools live there
 
 
 @dataclass(frozen=True)
@@ -56,8 +60,13 @@ class HostInfo:
 
     @classmethod
     def from_state(cls, data: dict[str, Any]) -> HostInfo:
-        return cls(**{**data, "users": tuple(UserInfo(**u) for u in data["users"]),
-                      "daemons": tuple(data["daemons"])})
+        return cls(
+            **{
+                **data,
+                "users": tuple(UserInfo(**u) for u in data["users"]),
+                "daemons": tuple(data["daemons"]),
+            }
+        )
 
 
 def mount_script(ctx: HostContext) -> str:
@@ -68,7 +77,8 @@ def mount_script(ctx: HostContext) -> str:
         f"workdir={d}/etc-work /etc",
         *(f"mount --bind {d}/{name} /{name}" for name in PRIVATE_DIRS),
         f"echo {ctx.spec.hostname} > /etc/hostname",
-        f"printf '127.0.1.1 {ctx.spec.hostname}\\n{ctx.spec.address} {ctx.spec.hostname}\\n' >> /etc/hosts",
+        f"printf '127.0.1.1 {ctx.spec.hostname}\\n{ctx.spec.address} {ctx.spec.hostname}\\n'"
+        " >> /etc/hosts",
     ]
     return "\n".join(lines) + "\n"
 
@@ -82,8 +92,13 @@ def build_host(ctx: HostContext, kind: Kind) -> float:
         (ctx.dir / name).mkdir(exist_ok=True)
         (ctx.dir / name).chmod(mode)
     kind.prepare(ctx)
-    netns.create_host_namespaces(ctx.netns_name, ctx.mnt_file, ctx.uts_file, ctx.spec.hostname,
-                                 mount_script(ctx) + kind.mount_script(ctx))
+    netns.create_host_namespaces(
+        ctx.netns_name,
+        ctx.mnt_file,
+        ctx.uts_file,
+        ctx.spec.hostname,
+        mount_script(ctx) + kind.mount_script(ctx),
+    )
     kind.setup(ctx)
     kind.start(ctx)
     ctx.wait_ready()
@@ -93,11 +108,21 @@ def build_host(ctx: HostContext, kind: Kind) -> float:
 def host_record(ctx: HostContext, seconds: float) -> dict[str, Any]:
     spec = ctx.spec
     return {
-        "name": spec.name, "kind": spec.kind, "address": spec.address, "mac": spec.mac,
-        "hostname": spec.hostname, "segment": spec.segment, "netns": ctx.netns_name,
-        "ttl": spec.ttl, "ptr": spec.ptr,
-        "users": [{"name": u.name, "password": u.password, "sudo": u.sudo, "key": u.key}
-                  for u in spec.users],
-        "options": spec.options, "facts": ctx.extra,
-        "daemons": [vars(d) for d in ctx.daemons], "start_seconds": round(seconds, 3),
+        "name": spec.name,
+        "kind": spec.kind,
+        "address": spec.address,
+        "mac": spec.mac,
+        "hostname": spec.hostname,
+        "segment": spec.segment,
+        "netns": ctx.netns_name,
+        "ttl": spec.ttl,
+        "ptr": spec.ptr,
+        "users": [
+            {"name": u.name, "password": u.password, "sudo": u.sudo, "key": u.key}
+            for u in spec.users
+        ],
+        "options": spec.options,
+        "facts": ctx.extra,
+        "daemons": [vars(d) for d in ctx.daemons],
+        "start_seconds": round(seconds, 3),
     }

@@ -31,8 +31,13 @@ class Lab:
 
     # --- life cycle ---------------------------------------------------------------
     @classmethod
-    def up(cls, topo: str | Path | dict[str, Any] | None = None, *, name: str | None = None,
-           workers: int = 8) -> Lab:
+    def up(
+        cls,
+        topo: str | Path | dict[str, Any] | None = None,
+        *,
+        name: str | None = None,
+        workers: int = 8,
+    ) -> Lab:
         """Build every namespace and start every daemon; on failure, tear down what was made."""
         t0 = time.monotonic()
         spec = topology.load(topo if topo is not None else topology.DEFAULT_TOPOLOGY)
@@ -47,7 +52,9 @@ class Lab:
             if isinstance(exc, LabError):
                 raise
             if isinstance(exc, Exception):
-                raise LabError(f"lab {lab_name} could not be built: {type(exc).__name__}: {exc}") from exc
+                raise LabError(
+                    f"lab {lab_name} could not be built: {type(exc).__name__}: {exc}"
+                ) from exc
             raise
         return lab
 
@@ -95,9 +102,12 @@ class Lab:
             for future in [pool.submit(one, item) for item in contexts]:
                 future.result()
         self._write_known_hosts([c for c, _ in contexts])
-        state.data.update(scanner_ns=scanner, ssh_key=str(ssh_dir / "id_ed25519"),
-                          known_hosts=str(ssh_dir / "known_hosts"),
-                          timings=_timings(state.data["hosts"], t_net - t0, time.monotonic() - t0))
+        state.data.update(
+            scanner_ns=scanner,
+            ssh_key=str(ssh_dir / "id_ed25519"),
+            known_hosts=str(ssh_dir / "known_hosts"),
+            timings=_timings(state.data["hosts"], t_net - t0, time.monotonic() - t0),
+        )
         state.save()
 
     def _write_known_hosts(self, contexts: list[HostContext]) -> None:
@@ -163,8 +173,10 @@ class Lab:
         try:
             return HostInfo.from_state(self._state.data["hosts"][name])
         except KeyError:
-            raise LabError(f"lab {self.name} has no host {name!r}",
-                           causes=[f"hosts: {', '.join(self._state.data['hosts'])}"]) from None
+            raise LabError(
+                f"lab {self.name} has no host {name!r}",
+                causes=[f"hosts: {', '.join(self._state.data['hosts'])}"],
+            ) from None
 
     def by_kind(self, kind: str) -> list[HostInfo]:
         return [h for h in self.hosts if h.kind == kind]
@@ -177,14 +189,29 @@ class Lab:
             alive = [d["label"] for d in info.daemons if netns.pid_in_netns(d["pid"], inode)]
             dead = [d["label"] for d in info.daemons if d["label"] not in alive]
             ok = (info.kind == "dead" or inode is not None) and not dead
-            rows.append({"host": info.name, "kind": info.kind, "address": info.address,
-                         "mac": info.mac, "hostname": info.hostname, "state": "up" if ok else "DEGRADED",
-                         "daemons": ",".join(alive) + (f" (dead: {','.join(dead)})" if dead else "")})
+            rows.append(
+                {
+                    "host": info.name,
+                    "kind": info.kind,
+                    "address": info.address,
+                    "mac": info.mac,
+                    "hostname": info.hostname,
+                    "state": "up" if ok else "DEGRADED",
+                    "daemons": ",".join(alive) + (f" (dead: {','.join(dead)})" if dead else ""),
+                }
+            )
         return rows
 
     # --- running things inside ------------------------------------------------------
-    def exec(self, cmd: str | Sequence[str], host: str | None = None, *, input: str | None = None,
-             timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess[str]:
+    def exec(
+        self,
+        cmd: str | Sequence[str],
+        host: str | None = None,
+        *,
+        input: str | None = None,
+        timeout: float = 120,
+        check: bool = False,
+    ) -> subprocess.CompletedProcess[str]:
         """Run a command in the scanner (default) or inside a host; a string runs through sh -c."""
         argv = ["sh", "-c", cmd] if isinstance(cmd, str) else list(cmd)
         if host is None:
@@ -196,13 +223,23 @@ class Lab:
             ns_dir = self.dir / "ns"
             prefix = netns.enter_argv(info.netns, ns_dir / f"{host}.mnt", ns_dir / f"{host}.uts")
         try:
-            proc = subprocess.run([*prefix, *argv], input=input, capture_output=True, text=True,
-                                  timeout=timeout, check=False)
+            proc = subprocess.run(
+                [*prefix, *argv],
+                input=input,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
         except subprocess.TimeoutExpired as exc:
-            raise LabError(f"lab exec timed out after {timeout:g}s: {shlex.join(argv)[:80]}") from exc
+            raise LabError(
+                f"lab exec timed out after {timeout:g}s: {shlex.join(argv)[:80]}"
+            ) from exc
         if check and proc.returncode != 0:
-            raise LabError(f"lab exec failed ({proc.returncode}): {shlex.join(argv)[:80]}: "
-                           f"{proc.stderr.strip()[-200:]}")
+            raise LabError(
+                f"lab exec failed ({proc.returncode}): {shlex.join(argv)[:80]}: "
+                f"{proc.stderr.strip()[-200:]}"
+            )
         return proc
 
     @contextlib.contextmanager
@@ -217,7 +254,14 @@ def _timings(hosts: dict[str, Any], network_s: float, total_s: float) -> dict[st
     for host in hosts.values():
         per_kind.setdefault(host["kind"], []).append(host["start_seconds"])
     return {
-        "network_seconds": round(network_s, 2), "total_seconds": round(total_s, 2),
-        "per_kind": {k: {"hosts": len(v), "max_seconds": round(max(v), 2),
-                         "mean_seconds": round(sum(v) / len(v), 2)} for k, v in sorted(per_kind.items())},
+        "network_seconds": round(network_s, 2),
+        "total_seconds": round(total_s, 2),
+        "per_kind": {
+            k: {
+                "hosts": len(v),
+                "max_seconds": round(max(v), 2),
+                "mean_seconds": round(sum(v) / len(v), 2),
+            }
+            for k, v in sorted(per_kind.items())
+        },
     }

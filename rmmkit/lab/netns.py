@@ -36,13 +36,15 @@ def run(
     check: bool = True,
     timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a helper command; a failure becomes a LabError naming the command (argv holds no secret)."""
+    """Run a helper; a failure becomes a LabError naming the command (argv holds no secret)."""
     try:
         proc = subprocess.run(
             list(argv), input=input, capture_output=True, text=True, timeout=timeout, check=False
         )
     except FileNotFoundError as exc:
-        raise LabError(f"lab helper not installed: {argv[0]}", causes=["run scripts/bootstrap.sh"]) from exc
+        raise LabError(
+            f"lab helper not installed: {argv[0]}", causes=["run scripts/bootstrap.sh"]
+        ) from exc
     except subprocess.TimeoutExpired as exc:
         raise LabError(f"lab helper timed out after {timeout:g}s: {' '.join(argv[:4])}") from exc
     if check and proc.returncode != 0:
@@ -64,7 +66,9 @@ def list_netns(prefix: str) -> list[str]:
 
 def add_netns(name: str) -> None:
     if netns_exists(name):
-        raise LabError(f"network namespace {name} already exists", causes=["run `rmmkit lab down` first"])
+        raise LabError(
+            f"network namespace {name} already exists", causes=["run `rmmkit lab down` first"]
+        )
     run(["ip", "netns", "add", name])
     run(["ip", "-n", name, "link", "set", "lo", "up"])
 
@@ -87,9 +91,7 @@ def sysctl(netns: str, values: dict[str, str | int]) -> None:
         run(["nsenter", f"--net={NETNS_DIR / netns}", "sysctl", "-q", "-w", *pairs])
 
 
-def add_veth(
-    name: str, netns: str, peer: str, peer_netns: str, *, mac: str | None = None
-) -> None:
+def add_veth(name: str, netns: str, peer: str, peer_netns: str, *, mac: str | None = None) -> None:
     """A veth pair created directly inside two lab namespaces (never in the root namespace)."""
     argv = ["ip", "link", "add", name, "netns", netns]
     if mac:
@@ -99,6 +101,7 @@ def add_veth(
 
 
 # --- private mount + UTS namespaces -------------------------------------------------
+
 
 def make_private_dir(path: Path) -> None:
     """Bind a directory onto itself as a private mount: namespace files can be bound inside it."""
@@ -125,15 +128,26 @@ def create_host_namespaces(
     uts_file.touch()
     script = (
         "set -e\n"
-        "findmnt -rn -t nsfs -o TARGET | sort -r | while read -r m; do umount -l \"$m\" 2>/dev/null || true; done\n"
+        "findmnt -rn -t nsfs -o TARGET | sort -r | while read -r m; do\n"
+        '  umount -l "$m" 2>/dev/null || true\n'
+        "done\n'
         f"hostname {hostname}\n"
         "mount -t sysfs sysfs /sys\n" + setup_script
     )
-    run([
-        "nsenter", f"--net={NETNS_DIR / netns}",
-        "unshare", f"--mount={mnt_file}", f"--uts={uts_file}", "--propagation", "private",
-        "sh", "-c", script,
-    ])
+    run(
+        [
+            "nsenter",
+            f"--net={NETNS_DIR / netns}",
+            "unshare",
+            f"--mount={mnt_file}",
+            f"--uts={uts_file}",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+        ]
+    )
 
 
 def enter_argv(netns: str, mnt_file: Path | None = None, uts_file: Path | None = None) -> list[str]:
@@ -154,10 +168,13 @@ def spawn(
     env: dict[str, str] | None = None,
     stdin_text: str | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start a daemon in its own session inside a host; nsenter execs it, so the PID is the daemon's."""
+    """Start a daemon in its own session inside a host (nsenter execs it: the PID is the daemon's)."""
     with open(log_path, "ab") as log:
-        child_env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), "LANG": "C",
-                     "HOME": "/root"}
+        child_env = {
+            "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
+            "LANG": "C",
+            "HOME": "/root",
+        }
         child_env.update(env or {})
         proc = subprocess.Popen(
             [*prefix, *argv],
@@ -181,7 +198,7 @@ def netns_inode(netns: str) -> int | None:
 
 
 def pid_in_netns(pid: int, inode: int | None) -> bool:
-    """True when ``pid`` still runs inside the namespace with ``inode`` (guards against PID reuse)."""
+    """True when ``pid`` still runs inside the namespace ``inode`` (guards against PID reuse)."""
     if inode is None:
         return False
     try:
@@ -233,9 +250,10 @@ def entered(netns: str) -> Iterator[None]:
     the current thread, and we always switch back.
     """
     libc = ctypes.CDLL(None, use_errno=True)
-    with open(f"/proc/self/task/{threading.get_native_id()}/ns/net") as home, open(
-        NETNS_DIR / netns
-    ) as target:
+    with (
+        open(f"/proc/self/task/{threading.get_native_id()}/ns/net") as home,
+        open(NETNS_DIR / netns) as target,
+    ):
         if libc.setns(target.fileno(), CLONE_NEWNET) != 0:
             raise LabError(f"cannot enter network namespace {netns}: errno {ctypes.get_errno()}")
         try:

@@ -34,15 +34,24 @@ def build_segments(topo: Topology, state: StateFile, lab: str) -> str:
         netns.ip_batch(switch, ["link add br0 type bridge stp_state 0", "link set br0 up"])
         netns.add_veth(f"eth{index}", scanner, "scan", switch)
         netns.ip_batch(switch, ["link set scan master br0", "link set scan up"])
-        netns.ip_batch(scanner, [
-            f"addr add {seg.scanner}/{seg.subnet.prefixlen} dev eth{index}",
-            f"link set eth{index} up",
-        ])
+        netns.ip_batch(
+            scanner,
+            [
+                f"addr add {seg.scanner}/{seg.subnet.prefixlen} dev eth{index}",
+                f"link set eth{index} up",
+            ],
+        )
     return scanner
 
 
-def attach_host(topo: Topology, state: StateFile, lab: str, host: HostSpec, index: int,
-                sysctls: dict[str, str | int]) -> str:
+def attach_host(
+    topo: Topology,
+    state: StateFile,
+    lab: str,
+    host: HostSpec,
+    index: int,
+    sysctls: dict[str, str | int],
+) -> str:
     """The host's namespace with eth0 (its MAC) on the segment bridge and a route back."""
     name = netns_name(lab, host.name)
     seg = topo.segment(host.segment)
@@ -51,11 +60,14 @@ def attach_host(topo: Topology, state: StateFile, lab: str, host: HostSpec, inde
     port = f"v{index}"
     netns.add_veth("eth0", name, port, switch, mac=host.mac)
     netns.ip_batch(switch, [f"link set {port} master br0", f"link set {port} up"])
-    netns.ip_batch(name, [
-        f"addr add {host.address}/{seg.subnet.prefixlen} dev eth0",
-        "link set eth0 up",
-        f"route add default via {seg.scanner}",
-    ])
+    netns.ip_batch(
+        name,
+        [
+            f"addr add {host.address}/{seg.subnet.prefixlen} dev eth0",
+            "link set eth0 up",
+            f"route add default via {seg.scanner}",
+        ],
+    )
     return name
 
 
@@ -67,7 +79,9 @@ def scanner_routes(topo: Topology, scanner: str) -> None:
         if host.kind == "anyip":
             commands.append(f"route add {host.options['block']} via {host.address}")
         elif host.kind == "dead" and host.options.get("dead_mode", "blackhole") == "blackhole":
-            commands.append(f"neigh replace {host.address} lladdr {host.mac} dev eth{seg_index} nud permanent")
+            commands.append(
+                f"neigh replace {host.address} lladdr {host.mac} dev eth{seg_index} nud permanent"
+            )
     netns.ip_batch(scanner, commands)
 
 
@@ -76,4 +90,6 @@ def write_resolv_conf(state: StateFile, scanner: str, nameserver: str, domain: s
     directory = NETNS_ETC / scanner
     state.record("paths", str(directory))
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "resolv.conf").write_text(f"search {domain}\nnameserver {nameserver}\noptions timeout:1 attempts:2\n")
+    (directory / "resolv.conf").write_text(
+        f"search {domain}\nnameserver {nameserver}\noptions timeout:1 attempts:2\n"
+    )

@@ -23,7 +23,10 @@ PREFIX = "rmk"
 
 def check_name(name: str) -> str:
     if not NAME_RE.match(name):
-        raise InputError(f"invalid lab name {name!r}", expected="1-10 lowercase letters/digits, starting with a letter")
+        raise InputError(
+            f"invalid lab name {name!r}",
+            expected="1-10 lowercase letters/digits, starting with a letter",
+        )
     return name
 
 
@@ -52,8 +55,10 @@ class StateFile:
         try:
             directory.mkdir(mode=0o755)  # daemons impersonating users must traverse it
         except FileExistsError as exc:
-            raise LabError(f"lab {name!r} is already up (or was not torn down)",
-                           causes=[f"run `rmmkit lab down --name {name}`"]) from exc
+            raise LabError(
+                f"lab {name!r} is already up (or was not torn down)",
+                causes=[f"run `rmmkit lab down --name {name}`"],
+            ) from exc
         state = cls(directory, {"name": name, "netns": [], "mounts": [], "paths": [], "hosts": {}})
         state.save()
         return state
@@ -64,9 +69,13 @@ class StateFile:
         try:
             data = json.loads((directory / "state.json").read_text())
         except FileNotFoundError as exc:
-            raise LabError(f"lab {name!r} is not up", causes=["start it with `rmmkit lab up`"]) from exc
+            raise LabError(
+                f"lab {name!r} is not up", causes=["start it with `rmmkit lab up`"]
+            ) from exc
         except (OSError, json.JSONDecodeError) as exc:
-            raise LabError(f"lab {name!r}: unreadable state file {directory / 'state.json'}") from exc
+            raise LabError(
+                f"lab {name!r}: unreadable state file {directory / 'state.json'}"
+            ) from exc
         return cls(directory, data)
 
     def save(self) -> None:

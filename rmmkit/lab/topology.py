@@ -16,7 +16,13 @@ from typing import Any
 import jsonschema
 import yaml
 
-from rmmkit.errors import DuplicateName, Location, SchemaViolation, UnknownReference, YamlSyntaxError
+from rmmkit.errors import (
+    DuplicateName,
+    Location,
+    SchemaViolation,
+    UnknownReference,
+    YamlSyntaxError,
+)
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "topology.json"
 DEFAULT_TOPOLOGY = Path(__file__).with_name("data") / "default.yml"
@@ -94,14 +100,18 @@ def load(source: str | Path | dict[str, Any]) -> Topology:
     try:
         text = path.read_text()
     except OSError as exc:
-        raise SchemaViolation(f"cannot read topology: {exc.strerror}", location=Location(str(path))) from exc
+        raise SchemaViolation(
+            f"cannot read topology: {exc.strerror}", location=Location(str(path))
+        ) from exc
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         loc = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
-        raise YamlSyntaxError(f"invalid YAML: {getattr(exc, 'problem', exc)}", location=loc) from exc
+        raise YamlSyntaxError(
+            f"invalid YAML: {getattr(exc, 'problem', exc)}", location=loc
+        ) from exc
     return _build(data, node, str(path))
 
 
@@ -115,7 +125,8 @@ def _build(data: Any, node: yaml.Node | None, source: str) -> Topology:
         err = jsonschema.exceptions.best_match(errors)
         where = "/".join(str(p) for p in err.absolute_path) or "top level"
         raise SchemaViolation(
-            f"{where}: {err.message}", location=loc(list(err.absolute_path)),
+            f"{where}: {err.message}",
+            location=loc(list(err.absolute_path)),
             expected=err.schema.get("description") if isinstance(err.schema, dict) else None,
         )
     segments: list[Segment] = []
@@ -123,45 +134,75 @@ def _build(data: Any, node: yaml.Node | None, source: str) -> Topology:
         try:
             subnet = ipaddress.IPv4Network(seg["subnet"])
         except ValueError as exc:
-            raise SchemaViolation(f"segment {seg['name']}: {exc}", location=loc(["segments", i, "subnet"]),
-                                  expected="a network address with prefix, e.g. 10.77.1.0/24") from exc
+            raise SchemaViolation(
+                f"segment {seg['name']}: {exc}",
+                location=loc(["segments", i, "subnet"]),
+                expected="a network address with prefix, e.g. 10.77.1.0/24",
+            ) from exc
         if ipaddress.IPv4Address(seg["scanner"]) not in subnet:
-            raise SchemaViolation(f"scanner address {seg['scanner']} outside {subnet}",
-                                  location=loc(["segments", i, "scanner"]))
+            raise SchemaViolation(
+                f"scanner address {seg['scanner']} outside {subnet}",
+                location=loc(["segments", i, "scanner"]),
+            )
         segments.append(Segment(seg["name"], subnet, seg["scanner"]))
     _unique([s.name for s in segments], "segment", lambda i: loc(["segments", i, "name"]))
     by_name = {s.name: s for s in segments}
     hosts = tuple(_host(h, i, by_name, segments[0].name, loc) for i, h in enumerate(data["hosts"]))
     _unique([h.name for h in hosts], "host", lambda i: loc(["hosts", i, "name"]))
-    _unique([h.address for h in hosts] + [s.scanner for s in segments], "address",
-            lambda i: loc(["hosts", i, "address"]))
+    _unique(
+        [h.address for h in hosts] + [s.scanner for s in segments],
+        "address",
+        lambda i: loc(["hosts", i, "address"]),
+    )
     _unique([h.mac.lower() for h in hosts], "MAC", lambda i: loc(["hosts", i, "mac"]))
-    return Topology(data.get("name", "lab"), data.get("domain", "lab.test"), tuple(segments), hosts, source)
+    return Topology(
+        data.get("name", "lab"), data.get("domain", "lab.test"), tuple(segments), hosts, source
+    )
 
 
-def _host(h: dict[str, Any], i: int, segments: dict[str, Segment], first: str, loc: Any) -> HostSpec:
+def _host(
+    h: dict[str, Any], i: int, segments: dict[str, Segment], first: str, loc: Any
+) -> HostSpec:
     seg_name = h.get("segment", first)
     if seg_name not in segments:
-        raise UnknownReference(f"host {h['name']}: unknown segment {seg_name!r}",
-                               location=loc(["hosts", i, "segment"]), expected=", ".join(segments))
+        raise UnknownReference(
+            f"host {h['name']}: unknown segment {seg_name!r}",
+            location=loc(["hosts", i, "segment"]),
+            expected=", ".join(segments),
+        )
     if h["name"] == "scanner":
-        raise SchemaViolation("host name 'scanner' is reserved for the scanner namespace",
-                              location=loc(["hosts", i, "name"]), expected="another host name")
+        raise SchemaViolation(
+            "host name 'scanner' is reserved for the scanner namespace",
+            location=loc(["hosts", i, "name"]),
+            expected="another host name",
+        )
     if ipaddress.IPv4Address(h["address"]) not in segments[seg_name].subnet:
-        raise SchemaViolation(f"host {h['name']}: {h['address']} is outside segment {seg_name}",
-                              location=loc(["hosts", i, "address"]), expected=str(segments[seg_name].subnet))
+        raise SchemaViolation(
+            f"host {h['name']}: {h['address']} is outside segment {seg_name}",
+            location=loc(["hosts", i, "address"]),
+            expected=str(segments[seg_name].subnet),
+        )
     if h["kind"] == "anyip" and "block" not in h:
-        raise SchemaViolation(f"host {h['name']}: anyip needs a block",
-                              location=loc(["hosts", i]), expected="block: 10.88.0.0/16")
-    users = tuple(User(u["name"], u["password"], u.get("sudo", "password"), u.get("key", False))
-                  for u in h.get("users", []))
+        raise SchemaViolation(
+            f"host {h['name']}: anyip needs a block",
+            location=loc(["hosts", i]),
+            expected="block: 10.88.0.0/16",
+        )
+    users = tuple(
+        User(u["name"], u["password"], u.get("sudo", "password"), u.get("key", False))
+        for u in h.get("users", [])
+    )
     known = {"name", "kind", "segment", "address", "mac", "hostname", "ttl", "ptr", "users"}
     return HostSpec(
-        name=h["name"], kind=h["kind"], segment=seg_name, address=h["address"],
+        name=h["name"],
+        kind=h["kind"],
+        segment=seg_name,
+        address=h["address"],
         mac=h.get("mac") or _default_mac(h["address"]),
         hostname=h.get("hostname", h["name"]),
         ttl=h.get("ttl", 128 if h["kind"] in WINDOWS_KINDS else 64),
-        ptr=h.get("ptr"), users=users,
+        ptr=h.get("ptr"),
+        users=users,
         options={k: v for k, v in h.items() if k not in known},
         location=loc(["hosts", i]),
     )

@@ -28,7 +28,7 @@ class Output:
         """Called before the first task."""
 
     def task_result(self, result: TaskResult) -> None:
-        """Called for every task result (from worker threads: implementations lock if they write)."""
+        """Called for every task result, from worker threads (lock before writing)."""
 
     def finish(self, result: RunResult) -> None:
         """Called once at the end."""

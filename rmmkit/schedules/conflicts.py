@@ -190,8 +190,8 @@ def describe_conflict(conflict: Conflict) -> str:
     shared = ", ".join(str(r) for r in conflict.shared.iter_ipranges())
     ra, rb = conflict.first
     return (
-        f"{b.schedule.location}: schedule of {b.playbook} conflicts with {a.schedule.location} "
-        f"({a.playbook}): both scan {shared} ({conflict.shared.size} addresses); "
+        f"{b.schedule.location}: schedule conflicts with {a.schedule.location}: "
+        f"both scan {shared} ({conflict.shared.size} addresses); "
         f"{ra:%Y-%m-%d %H:%M %Z} (+{format_interval(a.duration)}, {a.duration_source}) overlaps "
         f"{rb:%Y-%m-%d %H:%M %Z} (+{format_interval(b.duration)}, {b.duration_source}); "
         f"{conflict.overlaps} overlapping runs in the horizon"

@@ -39,9 +39,14 @@ async def system_identity(
             except RmmkitError as exc:
                 note = f"snmp: community #{position}: {exc.message}"
                 continue
-            values = {"sys_descr": dev.identity.sys_descr, "sys_object_id": dev.identity.sys_object_id,
-                      "sys_name": dev.identity.sys_name, "device_class": dev.device_class,
-                      "device_kind": dev.kind, "manufacturer": dev.manufacturer}  # fmt: skip
+            values = {
+                "sys_descr": dev.identity.sys_descr,
+                "sys_object_id": dev.identity.sys_object_id,
+                "sys_name": dev.identity.sys_name,
+                "device_class": dev.device_class,
+                "device_kind": dev.kind,
+                "manufacturer": dev.manufacturer,
+            }
             return {k: v for k, v in values.items() if v}, f"snmp v2c (community #{position})"
     return {}, note
 

@@ -40,11 +40,15 @@ class SnmpAuth:
             if not self.user:
                 raise InputError("SNMPv3 needs a user name")
             if normalise_protocol(self.auth_protocol) not in AUTH_PROTOCOLS:
-                raise InputError(f"unknown SNMPv3 auth protocol {self.auth_protocol!r}",
-                                 expected="one of " + ", ".join(AUTH_PROTOCOLS))  # fmt: skip
+                raise InputError(
+                    f"unknown SNMPv3 auth protocol {self.auth_protocol!r}",
+                    expected="one of " + ", ".join(AUTH_PROTOCOLS),
+                )
             if normalise_protocol(self.priv_protocol) not in PRIV_PROTOCOLS:
-                raise InputError(f"unknown SNMPv3 privacy protocol {self.priv_protocol!r}",
-                                 expected="one of " + ", ".join(PRIV_PROTOCOLS))  # fmt: skip
+                raise InputError(
+                    f"unknown SNMPv3 privacy protocol {self.priv_protocol!r}",
+                    expected="one of " + ", ".join(PRIV_PROTOCOLS),
+                )
 
     @classmethod
     def v2c(cls, community: Secret | str, *, name: str = "") -> SnmpAuth:
@@ -79,9 +83,15 @@ class SnmpAuth:
     def from_material(cls, material: Any, *, version: str | None = None) -> SnmpAuth:
         """From :class:`rmmkit.secrets.credentials.Material` (kind snmp_community or snmp_v3)."""
         if material.kind == "snmp_v3":
-            return cls("3", user=material.user, auth_key=material.auth_key,
-                       priv_key=material.priv_key, auth_protocol=material.auth_protocol,
-                       priv_protocol=material.priv_protocol, name=material.credential)  # fmt: skip
+            return cls(
+                "3",
+                user=material.user,
+                auth_key=material.auth_key,
+                priv_key=material.priv_key,
+                auth_protocol=material.auth_protocol,
+                priv_protocol=material.priv_protocol,
+                name=material.credential,
+            )
         chosen = version or str(material.options.get("version", "2c"))
         return cls(chosen, community=material.community, name=material.credential)
 

@@ -92,8 +92,11 @@ class Ruleset:
     def add(self, data: dict[str, Any], source: str) -> None:
         """Merge one rules document (the shape of classes.yml)."""
         if not isinstance(data, dict):
-            raise InputError("SNMP classification rules must be a mapping",
-                             location=Location(source), expected="probes/classes/vendors")  # fmt: skip
+            raise InputError(
+                "SNMP classification rules must be a mapping",
+                location=Location(source),
+                expected="probes/classes/vendors",
+            )
         for name, oid in (data.get("probes") or {}).items():
             self.probes[str(name)] = str(oid).strip(".")
         for number, vendor in (data.get("vendors") or {}).items():
@@ -103,19 +106,28 @@ class Ruleset:
 
     def _add_class(self, entry: Any, source: str) -> None:
         if not isinstance(entry, dict) or not entry.get("name"):
-            raise InputError("an SNMP class needs a name", location=Location(source),
-                             expected="name, label, priority, rules")  # fmt: skip
+            raise InputError(
+                "an SNMP class needs a name",
+                location=Location(source),
+                expected="name, label, priority, rules",
+            )
         name = str(entry["name"])
         rules = []
         for raw in entry.get("rules") or []:
             unknown = set(raw or {}) - set(CONDITIONS)
             if unknown:
-                raise InputError(f"SNMP class {name!r}: unknown rule condition {sorted(unknown)[0]!r}",
-                                 location=Location(source), expected=", ".join(CONDITIONS))  # fmt: skip
+                raise InputError(
+                    f"SNMP class {name!r}: unknown rule condition {sorted(unknown)[0]!r}",
+                    location=Location(source),
+                    expected=", ".join(CONDITIONS),
+                )
             for probe in (raw or {}).get("mib", []):
                 if probe not in self.probes:
-                    raise InputError(f"SNMP class {name!r}: unknown probe {probe!r}",
-                                     location=Location(source), expected="a name under probes:")  # fmt: skip
+                    raise InputError(
+                        f"SNMP class {name!r}: unknown probe {probe!r}",
+                        location=Location(source),
+                        expected="a name under probes:",
+                    )
             rules.append(Rule(dict(raw or {}), source))
         existing = self.classes.get(name)
         if existing is not None:
@@ -187,8 +199,11 @@ def load_file(path: str | Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
-        raise InputError("SNMP rules are not valid YAML", location=where,
-                         expected="a YAML mapping like rmmkit/data/snmp/classes.yml") from None  # fmt: skip
+        raise InputError(
+            "SNMP rules are not valid YAML",
+            location=where,
+            expected="a YAML mapping like rmmkit/data/snmp/classes.yml",
+        ) from None
 
 
 def load_ruleset(extra: list[Any] | None = None) -> Ruleset:

@@ -21,10 +21,27 @@ from rmmkit.snmp.ber import GET, GETBULK, GETNEXT, Missing, Response, Value
 from rmmkit.snmp.engine import RequestTimeout, V2cEngine
 from rmmkit.snmp.v3 import AUTH_FAILURES, V3Session
 
-ERROR_STATUS = ("noError", "tooBig", "noSuchName", "badValue", "readOnly", "genErr",
-                "noAccess", "wrongType", "wrongLength", "wrongEncoding", "wrongValue",
-                "noCreation", "inconsistentValue", "resourceUnavailable", "commitFailed",
-                "undoFailed", "authorizationError", "notWritable", "inconsistentName")  # fmt: skip
+ERROR_STATUS = (
+    "noError",
+    "tooBig",
+    "noSuchName",
+    "badValue",
+    "readOnly",
+    "genErr",
+    "noAccess",
+    "wrongType",
+    "wrongLength",
+    "wrongEncoding",
+    "wrongValue",
+    "noCreation",
+    "inconsistentValue",
+    "resourceUnavailable",
+    "commitFailed",
+    "undoFailed",
+    "authorizationError",
+    "notWritable",
+    "inconsistentName",
+)
 
 V2C_TIMEOUT_CAUSES = (
     "wrong community: a v1/v2c agent silently drops requests with an unknown community",
@@ -40,7 +57,8 @@ V3_AUTH_CAUSES = {
     "WrongDigest": "wrong SNMPv3 auth key or auth protocol (agent counted usmStatsWrongDigests)",
     "DecryptionError": "wrong SNMPv3 privacy key or privacy protocol (usmStatsDecryptionErrors)",
     "UnknownUserName": "the agent has no SNMPv3 user of that name (usmStatsUnknownUserNames)",
-    "UnsupportedSecurityLevel": "the user exists but not at this security level (authPriv vs authNoPriv)",
+    "UnsupportedSecurityLevel": "the user exists, but not at this security level "
+    "(authPriv vs authNoPriv)",
 }
 
 
@@ -147,9 +165,17 @@ class SnmpClient:
         raw = community.encode() if isinstance(community, str) else community
         try:
             response = await self._v2c.request(
-                host, opts.port, version=version, community=raw, pdu_type=pdu, oids=oids,
-                timeout=opts.timeout, retries=opts.retries, non_repeaters=nr, max_repetitions=mr,
-            )  # fmt: skip
+                host,
+                opts.port,
+                version=version,
+                community=raw,
+                pdu_type=pdu,
+                oids=oids,
+                timeout=opts.timeout,
+                retries=opts.retries,
+                non_repeaters=nr,
+                max_repetitions=mr,
+            )
         except RequestTimeout:
             raise UnreachableError(
                 f"SNMP {auth.label} to {host}:{opts.port}: no answer after {opts.retries + 1} "
@@ -163,8 +189,9 @@ class SnmpClient:
         self._check_status(host, response.error_status, response.error_index, oids)
         return response.varbinds
 
-    async def _v1_retry_without(self, kind: str, host: str, auth: SnmpAuth, oids: list[str],
-                                response: Response) -> list[tuple[str, Value]]:  # fmt: skip
+    async def _v1_retry_without(
+        self, kind: str, host: str, auth: SnmpAuth, oids: list[str], response: Response
+    ) -> list[tuple[str, Value]]:
         bad = response.error_index - 1
         if not 0 <= bad < len(oids):
             raise ProtocolError(
@@ -186,13 +213,21 @@ class SnmpClient:
             auth.user,
             auth.auth_key.reveal_str() if auth.auth_key else None,
             auth.priv_key.reveal_str() if auth.priv_key else None,
-            auth.auth_protocol, auth.priv_protocol,
-        )  # fmt: skip
+            auth.auth_protocol,
+            auth.priv_protocol,
+        )
         nr, mr = (len(oids), 0) if kind == "next" else (0, opts.max_repetitions)
         indication, status, index, rows = await self._v3.request(
-            "get" if kind == "get" else "bulk", usm, host, opts.port, oids,
-            timeout=opts.timeout, retries=opts.retries, non_repeaters=nr, max_repetitions=mr,
-        )  # fmt: skip
+            "get" if kind == "get" else "bulk",
+            usm,
+            host,
+            opts.port,
+            oids,
+            timeout=opts.timeout,
+            retries=opts.retries,
+            non_repeaters=nr,
+            max_repetitions=mr,
+        )
         if indication is not None:
             await self._raise_v3(indication, host, auth)
         self._check_status(host, status, index, oids)
@@ -203,23 +238,29 @@ class SnmpClient:
         where = f"SNMP {auth.label} user {auth.user!r} at {host}:{self.options.port}"
         if isinstance(indication, AUTH_FAILURES):
             cause = V3_AUTH_CAUSES.get(name, f"the agent refused the credentials ({indication})")
-            raise AuthenticationError(f"{where}: refused ({name})", host=host, code="snmp_auth",
-                                      causes=(cause,))  # fmt: skip
+            raise AuthenticationError(
+                f"{where}: refused ({name})", host=host, code="snmp_auth", causes=(cause,)
+            )
         if name == "RequestTimedOut" and auth.secure and await self._answers_v3(host):
             # net-snmp drops what it cannot decrypt without a report: the agent is up, so
             # the privacy key (or protocol) is what is wrong.
             raise AuthenticationError(
                 f"{where}: the agent answers SNMPv3 but dropped our encrypted request",
-                host=host, code="snmp_auth",
-                causes=(V3_AUTH_CAUSES["DecryptionError"],
-                        "the agent counted it in usmStatsDecryptionErrors"),
-            )  # fmt: skip
+                host=host,
+                code="snmp_auth",
+                causes=(
+                    V3_AUTH_CAUSES["DecryptionError"],
+                    "the agent counted it in usmStatsDecryptionErrors",
+                ),
+            )
         if name == "RequestTimedOut":
             raise UnreachableError(
                 f"{where}: no answer after {self.options.retries + 1} tries of "
                 f"{self.options.timeout:g}s — host down or no SNMPv3 agent",
-                host=host, code="snmp_timeout", causes=V3_TIMEOUT_CAUSES,
-            )  # fmt: skip
+                host=host,
+                code="snmp_timeout",
+                causes=V3_TIMEOUT_CAUSES,
+            )
         raise ProtocolError(f"{where}: {indication}", host=host, code="snmp_error")
 
     async def _answers_v3(self, host: str) -> bool:
@@ -227,9 +268,14 @@ class SnmpClient:
         assert self._v3 is not None
         probe = self._v3.user_data("rmmkit-probe", None, None, "none", "none")
         indication, *_ = await self._v3.request(
-            "get", probe, host, self.options.port, ["1.3.6.1.2.1.1.2.0"],
-            timeout=self.options.timeout, retries=0,
-        )  # fmt: skip
+            "get",
+            probe,
+            host,
+            self.options.port,
+            ["1.3.6.1.2.1.1.2.0"],
+            timeout=self.options.timeout,
+            retries=0,
+        )
         return indication is not None and type(indication).__name__ != "RequestTimedOut"
 
     @staticmethod
@@ -239,8 +285,12 @@ class SnmpClient:
         label = ERROR_STATUS[status] if status < len(ERROR_STATUS) else f"error {status}"
         what = f" for {oids[index - 1]}" if 0 < index <= len(oids) else ""
         causes = ["the agent's view does not include these objects"] if status in (2, 6, 16) else []
-        raise ProtocolError(f"SNMP agent {host} answered {label}{what}", host=host,
-                            code=f"snmp_{label}", causes=causes)  # fmt: skip
+        raise ProtocolError(
+            f"SNMP agent {host} answered {label}{what}",
+            host=host,
+            code=f"snmp_{label}",
+            causes=causes,
+        )
 
 
 def _under(oid: str, prefix: str) -> bool:

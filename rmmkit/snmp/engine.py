@@ -44,7 +44,9 @@ class _Protocol(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: Any) -> None:
         self.engine._on_datagram(data, addr)
 
-    def error_received(self, exc: Exception) -> None:  # ICMP port unreachable etc.: wait for timeout
+    def error_received(
+        self, exc: Exception
+    ) -> None:  # ICMP port unreachable etc.: wait for timeout
         pass
 
 
@@ -102,9 +104,14 @@ class V2cEngine:
         transport = await self._transport(host)
         rid = self._next_id()
         message = encode_request(
-            version, community, pdu_type, rid, oids,
-            non_repeaters=non_repeaters, max_repetitions=max_repetitions,
-        )  # fmt: skip
+            version,
+            community,
+            pdu_type,
+            rid,
+            oids,
+            non_repeaters=non_repeaters,
+            max_repetitions=max_repetitions,
+        )
         loop = asyncio.get_running_loop()
         pending = _Pending(loop.create_future(), (host, port), message, community, timeout, retries)
         self._pending[rid] = pending

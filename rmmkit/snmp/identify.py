@@ -48,15 +48,20 @@ class Identified:
         }
 
 
-async def identify(client: SnmpClient, host: str, auths: list[SnmpAuth], ruleset: Ruleset) -> Identified:
+async def identify(
+    client: SnmpClient, host: str, auths: list[SnmpAuth], ruleset: Ruleset
+) -> Identified:
     """Try each credential in order; the first that answers classifies the host.
 
     Raises the last error when none answers (UnreachableError when every
     credential timed out, AuthenticationError when a v3 key was refused).
     """
     if not auths:
-        raise AuthenticationError(f"no SNMP credential for {host}", host=host,
-                                  causes=("declare an snmp_community or snmp_v3 credential for the site",))  # fmt: skip
+        raise AuthenticationError(
+            f"no SNMP credential for {host}",
+            host=host,
+            causes=("declare an snmp_community or snmp_v3 credential for the site",),
+        )
     last: RmmkitError | None = None
     for auth in auths:
         try:

@@ -52,10 +52,23 @@ HR = SimpleNamespace(
     printer_status="1.3.6.1.2.1.25.3.5.1.1",
     printer_errors="1.3.6.1.2.1.25.3.5.1.2",  # hrPrinterDetectedErrorState (BITS)
     processor_load="1.3.6.1.2.1.25.3.3.1.2",
-    printer_error_bits=("lowPaper", "noPaper", "lowToner", "noToner", "doorOpen", "jammed",
-                        "offline", "serviceRequested", "inputTrayMissing", "outputTrayMissing",
-                        "markerSupplyMissing", "outputNearFull", "outputFull",
-                        "inputTrayEmpty", "overduePreventMaint"),  # fmt: skip
+    printer_error_bits=(
+        "lowPaper",
+        "noPaper",
+        "lowToner",
+        "noToner",
+        "doorOpen",
+        "jammed",
+        "offline",
+        "serviceRequested",
+        "inputTrayMissing",
+        "outputTrayMissing",
+        "markerSupplyMissing",
+        "outputNearFull",
+        "outputFull",
+        "inputTrayEmpty",
+        "overduePreventMaint",
+    ),
 )
 
 CISCO = SimpleNamespace(
@@ -76,12 +89,29 @@ UCD = SimpleNamespace(
 
 ENUMS: dict[str, dict[int, str]] = {
     "upsBatteryStatus": {1: "unknown", 2: "normal", 3: "low", 4: "depleted"},
-    "upsOutputSource": {1: "other", 2: "none", 3: "normal", 4: "bypass", 5: "battery",
-                        6: "booster", 7: "reducer"},  # fmt: skip
-    "upsBasicOutputStatus": {1: "unknown", 2: "online", 3: "on battery", 4: "on smart boost",
-                             5: "timed sleeping", 6: "software bypass", 7: "off", 8: "rebooting",
-                             9: "switched bypass", 10: "hardware failure bypass",
-                             11: "sleeping until power return", 12: "on smart trim"},  # fmt: skip
+    "upsOutputSource": {
+        1: "other",
+        2: "none",
+        3: "normal",
+        4: "bypass",
+        5: "battery",
+        6: "booster",
+        7: "reducer",
+    },
+    "upsBasicOutputStatus": {
+        1: "unknown",
+        2: "online",
+        3: "on battery",
+        4: "on smart boost",
+        5: "timed sleeping",
+        6: "software bypass",
+        7: "off",
+        8: "rebooting",
+        9: "switched bypass",
+        10: "hardware failure bypass",
+        11: "sleeping until power return",
+        12: "on smart trim",
+    },
     "hrDeviceStatus": {1: "unknown", 2: "running", 3: "warning", 4: "testing", 5: "down"},
     "hrPrinterStatus": {1: "other", 2: "unknown", 3: "idle", 4: "printing", 5: "warmup"},
 }

@@ -65,9 +65,20 @@ async def poll_ups(
     client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified
 ) -> dict[str, Any]:
     if "ups_mib" in dev.identity.mibs:
-        got = await client.get(host, auth, [UPS.name, UPS.model, UPS.manufacturer, UPS.charge,
-                                            UPS.battery_status,
-                                            UPS.output_source, UPS.frequency, UPS.minutes])  # fmt: skip
+        got = await client.get(
+            host,
+            auth,
+            [
+                UPS.name,
+                UPS.model,
+                UPS.manufacturer,
+                UPS.charge,
+                UPS.battery_status,
+                UPS.output_source,
+                UPS.frequency,
+                UPS.minutes,
+            ],
+        )
         voltage = await client.walk(host, auth, UPS.output_voltage)
         load = await client.walk(host, auth, UPS.output_load)
         alarms = await client.walk(host, auth, UPS.alarm_descr)
@@ -86,9 +97,21 @@ async def poll_ups(
             "minutes_on_battery": _num(got[UPS.minutes]),
             "mib": "UPS-MIB",
         }
-    got = await client.get(host, auth, [APC.name, APC.model, APC.capacity, APC.output_status,
-                                        APC.replace, APC.load, APC.frequency, APC.voltage,
-                                        APC.runtime])  # fmt: skip
+    got = await client.get(
+        host,
+        auth,
+        [
+            APC.name,
+            APC.model,
+            APC.capacity,
+            APC.output_status,
+            APC.replace,
+            APC.load,
+            APC.frequency,
+            APC.voltage,
+            APC.runtime,
+        ],
+    )
     runtime = _num(got[APC.runtime])  # TimeTicks: hundredths of a second
     replace = _num(got[APC.replace])
     return {
@@ -114,15 +137,26 @@ async def poll_printer(
     model = device_status = printer_status = None
     errors: list[str] = []
     if index is not None:
-        got = await client.get(host, auth, [f"{HR.device_descr}.{index}", f"{HR.device_status}.{index}",
-                                            f"{HR.printer_status}.{index}", f"{HR.printer_errors}.{index}"])  # fmt: skip
+        got = await client.get(
+            host,
+            auth,
+            [
+                f"{HR.device_descr}.{index}",
+                f"{HR.device_status}.{index}",
+                f"{HR.printer_status}.{index}",
+                f"{HR.printer_errors}.{index}",
+            ],
+        )
         model = _text(got[f"{HR.device_descr}.{index}"])
         device_status = _enum("hrDeviceStatus", got[f"{HR.device_status}.{index}"])
         printer_status = _enum("hrPrinterStatus", got[f"{HR.printer_status}.{index}"])
         bits = got[f"{HR.printer_errors}.{index}"]
         if isinstance(bits, bytes):
-            errors = [name for bit, name in enumerate(HR.printer_error_bits)
-                      if bit // 8 < len(bits) and bits[bit // 8] & (0x80 >> (bit % 8))]  # fmt: skip
+            errors = [
+                name
+                for bit, name in enumerate(HR.printer_error_bits)
+                if bit // 8 < len(bits) and bits[bit // 8] & (0x80 >> (bit % 8))
+            ]
     return {
         "printer_name": dev.identity.sys_name,
         "printer_model": model,
@@ -211,15 +245,21 @@ async def poll_network(
 async def poll_linux(
     client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified
 ) -> dict[str, Any]:
-    return {"machine_name": dev.identity.sys_name, "os_version": dev.identity.sys_descr,
-            "machine_availability": "available"}  # fmt: skip
+    return {
+        "machine_name": dev.identity.sys_name,
+        "os_version": dev.identity.sys_descr,
+        "machine_availability": "available",
+    }
 
 
 async def poll_generic(
     client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified
 ) -> dict[str, Any]:
-    return {"device_name": dev.identity.sys_name, "device_availability": "available",
-            "description": dev.identity.sys_descr}  # fmt: skip
+    return {
+        "device_name": dev.identity.sys_name,
+        "device_availability": "available",
+        "description": dev.identity.sys_descr,
+    }
 
 
 POLLERS: dict[str, Poller] = {

@@ -31,15 +31,19 @@ SNMP_KINDS = ("snmp_v3", "snmp_community")
 def options_from_vars(variables: dict[str, Any], timeout: float | None = None) -> SnmpOptions:
     """SnmpOptions from host variables; a wrong type is an InputError naming the variable."""
     values: dict[str, Any] = {}
-    for var, key, kind in (("snmp_port", "port", int), ("snmp_timeout", "timeout", float),
-                           ("snmp_retries", "retries", int),
-                           ("snmp_max_repetitions", "max_repetitions", int)):  # fmt: skip
+    for var, key, kind in (
+        ("snmp_port", "port", int),
+        ("snmp_timeout", "timeout", float),
+        ("snmp_retries", "retries", int),
+        ("snmp_max_repetitions", "max_repetitions", int),
+    ):
         if var in variables:
             try:
                 values[key] = kind(variables[var])
             except (TypeError, ValueError):
-                raise InputError(f"host variable {var} is {variables[var]!r}",
-                                 expected=f"a {kind.__name__}") from None  # fmt: skip
+                raise InputError(
+                    f"host variable {var} is {variables[var]!r}", expected=f"a {kind.__name__}"
+                ) from None
     if "timeout" not in values and timeout:
         values["timeout"] = min(SnmpOptions.timeout, timeout)
     return SnmpOptions(**values)
@@ -121,10 +125,14 @@ class SnmpTransport(Transport):
         auths = auths_for(self.session, host.credentials, version)
         if not auths:
             raise AuthenticationError(
-                f"host {host.name} has no SNMP credential", host=host.name, code="snmp_no_credential",
-                causes=("declare a credential of kind snmp_v3 (recommended) or snmp_community "
-                        "for the site or host",),
-            )  # fmt: skip
+                f"host {host.name} has no SNMP credential",
+                host=host.name,
+                code="snmp_no_credential",
+                causes=(
+                    "declare a credential of kind snmp_v3 (recommended) or snmp_community "
+                    "for the site or host",
+                ),
+            )
         return SnmpConnection(
             host.address, auths, options_from_vars(host.vars, timeout), self.ruleset
         )

@@ -8,6 +8,7 @@ codec returns, so nothing above this module knows which path answered.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from typing import Any
 
@@ -90,8 +91,13 @@ class V3Session:
         self.engine = hl.SnmpEngine()
 
     @staticmethod
-    def user_data(user: str, auth_key: str | None, priv_key: str | None,
-                  auth_protocol: str, priv_protocol: str) -> Any:  # fmt: skip
+    def user_data(
+        user: str,
+        auth_key: str | None,
+        priv_key: str | None,
+        auth_protocol: str,
+        priv_protocol: str,
+    ) -> Any:
         """USM user data; keys are revealed by the caller right here, at the library boundary."""
         return hl.UsmUserData(
             user,
@@ -128,14 +134,14 @@ class V3Session:
         elif kind == "next":
             result = await hl.next_cmd(*common, *varbinds, lookupMib=False)
         else:
-            result = await hl.bulk_cmd(*common, non_repeaters, max_repetitions, *varbinds,
-                                       lookupMib=False)  # fmt: skip
+            result = await hl.bulk_cmd(
+                *common, non_repeaters, max_repetitions, *varbinds, lookupMib=False
+            )
         error_indication, error_status, error_index, table = result
         rows = [(str(name), to_value(val)) for name, val in (table or ())]
         return error_indication, int(error_status or 0), int(error_index or 0), rows
 
     def close(self) -> None:
-        try:
+        # closing a half-started engine must not hide the real outcome
+        with contextlib.suppress(Exception):
             self.engine.close_dispatcher()
-        except Exception:  # closing a half-started engine must not hide the real outcome
-            pass

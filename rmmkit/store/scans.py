@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from rmmkit.errors import StoreError
 from rmmkit.store.addresses import canonical, ip_key, range_filter
@@ -54,7 +55,8 @@ class ScansMixin(StoreBase):
             raise StoreError(f"no scan {scan_id!r} in the store")
         existing = {r["ip"]: dict(r) for r in conn.execute(
             sa.select(scan_rows).where(scan_rows.c.scan_id == scan_id,
-                                       scan_rows.c.ip.in_([r["ip"] for r in rows]))).mappings()}
+                                       _one_of(conn, scan_rows.c.ip, [r["ip"] for r in rows]))
+        ).mappings()}
         now, values = self.now(), []
         for row in rows:
             old = existing.get(row["ip"])
@@ -142,6 +144,13 @@ class ScansMixin(StoreBase):
                 return False
             conn.execute(scan_rows.update().where(scan_rows.c.id == row_id).values(**changes))
         return True
+
+
+def _one_of(conn: sa.Connection, column: Any, values: list[str]) -> sa.ColumnElement[bool]:
+    """``column IN (…)``; one array parameter on PostgreSQL (thousands of binds plan slowly)."""
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.literal(values, postgresql.ARRAY(sa.String)))
+    return column.in_(values)
 
 
 def _online() -> sa.ColumnElement[bool]:

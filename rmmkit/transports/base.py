@@ -7,6 +7,7 @@ transport once and closes everything when the host is done.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
@@ -29,14 +30,16 @@ class Transport:
         self.session = session
 
     def open(self, host: ResolvedHost, *, timeout: float) -> Connection:
-        """Open a connection to ``host``; raise UnreachableError / AuthenticationError on failure."""
+        """Open a connection to ``host``; raise UnreachableError or AuthenticationError."""
         raise NotImplementedError
 
 
 class ConnectionCache:
     """Per-host cache: ``get(name)`` opens on first use; ``close_all`` at the end of the host."""
 
-    def __init__(self, host: ResolvedHost, opener: Any, *, timeout: float, default: str = "") -> None:
+    def __init__(
+        self, host: ResolvedHost, opener: Any, *, timeout: float, default: str = ""
+    ) -> None:
         self.host = host
         self._opener = opener  # callable(transport_name, host, timeout) -> Connection
         self._timeout = timeout
@@ -53,10 +56,9 @@ class ConnectionCache:
 
     def close_all(self) -> None:
         for conn in self._open.values():
-            try:
+            # closing must never turn a good result into a failure
+            with contextlib.suppress(Exception):
                 conn.close()
-            except Exception:  # closing must never turn a good result into a failure
-                pass
         self._open.clear()
 
     def __contains__(self, name: object) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -139,9 +140,19 @@ def test_real_cli_subprocess_one_line_no_traceback() -> None:
     assert f"{bad}:7:5:" in proc.stderr
 
 
-def test_validate_a_directory(run: Any) -> None:
-    good = run("validate", str(ROOT / "inventories"), str(ROOT / "playbooks"))
-    assert good.exit_code == 0 and good.output.count("ok: ") == 2
+def test_validate_a_directory(run: Any, tmp_path: Path) -> None:
+    (tmp_path / "inventories").mkdir()
+    (tmp_path / "playbooks" / "nested").mkdir(parents=True)
+    shutil.copy(EXAMPLE_INV, tmp_path / "inventories" / "example.yml")
+    shutil.copy(EXAMPLE_PB, tmp_path / "playbooks" / "nested" / "example.yaml")
+    (tmp_path / "playbooks" / "notes.txt").write_text("not yaml: ignored")
+    good = run("validate", str(tmp_path / "inventories"), str(tmp_path / "playbooks"))
+    assert good.exit_code == 3  # the copied playbook's relative inventory path is now wrong
+    assert "nested/example.yaml" in good.stderr and "not found" in good.stderr
+    shutil.copy(EXAMPLE_PB, tmp_path / "playbooks" / "example.yml")
+    (tmp_path / "playbooks" / "nested" / "example.yaml").unlink()
+    good = run("validate", str(tmp_path / "inventories"), str(tmp_path / "playbooks"))
+    assert good.exit_code == 0 and good.stdout.count("ok: ") == 2
     bad = run("validate", "-q", str(BAD))
     assert bad.exit_code == 3 and bad.stdout == ""
     assert len(bad.stderr.splitlines()) == len(list(BAD.glob("*.yml")))

@@ -16,8 +16,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for name, timings in started_labs().items():
         terminalreporter.write_sep("-", f"lab {name}: start times")
         terminalreporter.write_line(
-            f"total {timings['total_seconds']}s, network {timings['network_seconds']}s")
+            f"total {timings['total_seconds']}s, network {timings['network_seconds']}s"
+        )
         for kind, t in timings["per_kind"].items():
             terminalreporter.write_line(
                 f"  {kind:12s} {t['hosts']:3d} hosts  max {t['max_seconds']:6.2f}s  "
-                f"mean {t['mean_seconds']:6.2f}s")
+                f"mean {t['mean_seconds']:6.2f}s"
+            )

@@ -38,7 +38,10 @@ def test_scanner_reaches_only_the_lab(lab: Lab) -> None:
     # `ip route get` asks the kernel's FIB only: no packet leaves.
     outside = lab.exec(["ip", "route", "get", "192.0.2.1"])
     assert outside.returncode != 0 and "unreachable" in outside.stderr
-    assert lab.exec(["sysctl", "-n", "net.ipv4.ping_group_range"]).stdout.split() == ["0", "2147483647"]
+    assert lab.exec(["sysctl", "-n", "net.ipv4.ping_group_range"]).stdout.split() == [
+        "0",
+        "2147483647",
+    ]
 
 
 def test_ping_ttl_and_silence(lab: Lab) -> None:
@@ -51,7 +54,10 @@ def test_ping_ttl_and_silence(lab: Lab) -> None:
 
 def test_filtered_host_has_one_open_port(lab: Lab) -> None:
     address = lab.host("filtered").address
-    probe = "import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2])), 3); print(s.recv(64))"
+    probe = (
+        "import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2])), 3);"
+        " print(s.recv(64))"
+    )
     ok = lab.exec(["python3", "-c", probe, address, "8080"])
     assert ok.returncode == 0 and "200 OK" in ok.stdout
     refused = lab.exec(["python3", "-c", probe, address, "22"])
@@ -59,10 +65,17 @@ def test_filtered_host_has_one_open_port(lab: Lab) -> None:
 
 
 def test_macs_show_vendors_and_are_on_the_wire(lab: Lab) -> None:
-    expected = {"win-srv01": "Microsoft", "lnx-noagent": "Dell", "lnx-outdated": "VMware",
-                "mac-design": "Apple", "ups-apc": "AMERICAN POWER CONVERSION",
-                "fw-paloalto": "Palo Alto", "fw-fortinet": "Fortinet", "rtr-juniper": "Juniper",
-                "sw-cisco": "Cisco"}
+    expected = {
+        "win-srv01": "Microsoft",
+        "lnx-noagent": "Dell",
+        "lnx-outdated": "VMware",
+        "mac-design": "Apple",
+        "ups-apc": "AMERICAN POWER CONVERSION",
+        "fw-paloalto": "Palo Alto",
+        "fw-fortinet": "Fortinet",
+        "rtr-juniper": "Juniper",
+        "sw-cisco": "Cisco",
+    }
     for name, vendor in expected.items():
         host = lab.host(name)
         assert vendor.lower() in EUI(host.mac).oui.registration().org.lower(), name
@@ -84,7 +97,10 @@ def test_each_host_has_its_own_name_and_users(lab: Lab) -> None:
 def test_reverse_dns_for_some_hosts(lab: Lab) -> None:
     named = lab.exec(["dig", "+short", "-x", lab.host("lnx-noagent").address]).stdout.strip()
     assert named == "lnx-noagent.lab.test."
-    assert lab.exec(["dig", "+short", "-x", lab.host("sw-cisco").address]).stdout.strip() == "core-sw1.lab.test."
+    assert (
+        lab.exec(["dig", "+short", "-x", lab.host("sw-cisco").address]).stdout.strip()
+        == "core-sw1.lab.test."
+    )
     unnamed = lab.exec(["dig", "-x", lab.host("lnx-wrongpw").address]).stdout
     assert "NXDOMAIN" in unnamed
     # The scanner's resolver (/etc/netns/<scanner>/resolv.conf) is the lab's dnsmasq.
@@ -101,14 +117,21 @@ def test_anyip_block_answers_ping_ssh_and_snmp(lab: Lab) -> None:
     admin = lab.host("anyip").user("admin")
     for address in addresses:
         assert ping(lab, address)[0], address
-        snmp = lab.exec(["snmpget", "-v2c", "-c", "public", "-t2", "-r1", "-Oqv", address,
-                         "1.3.6.1.2.1.1.5.0"])
+        snmp = lab.exec(
+            ["snmpget", "-v2c", "-c", "public", "-t2", "-r1", "-Oqv", address, "1.3.6.1.2.1.1.5.0"]
+        )
         assert snmp.stdout.strip() == '"anyip"', (address, snmp.stderr)
         with lab.scanner():
             client = paramiko.SSHClient()
             client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-            client.connect(address, username=admin.name, key_filename=str(lab.ssh_key),
-                           look_for_keys=False, allow_agent=False, timeout=10)
+            client.connect(
+                address,
+                username=admin.name,
+                key_filename=str(lab.ssh_key),
+                look_for_keys=False,
+                allow_agent=False,
+                timeout=10,
+            )
         try:
             _, out, _ = client.exec_command("hostname")
             assert out.read().decode().strip() == "anyip"

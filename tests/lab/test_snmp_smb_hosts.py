@@ -12,13 +12,22 @@ pytestmark = pytest.mark.lab
 
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
 ENTERPRISES = {  # IANA private enterprise numbers of the recorded vendors
-    "ups-apc": 318, "ups-eaton": 705, "sw-cisco": 9, "sw-hpe": 11, "rtr-juniper": 2636,
-    "fw-paloalto": 25461, "fw-fortinet": 12356, "srv-w2003": 311, "printer": 11,
+    "ups-apc": 318,
+    "ups-eaton": 705,
+    "sw-cisco": 9,
+    "sw-hpe": 11,
+    "rtr-juniper": 2636,
+    "fw-paloalto": 25461,
+    "fw-fortinet": 12356,
+    "srv-w2003": 311,
+    "printer": 11,
 }
 
 
 def snmpget(lab: Lab, address: str, *oids: str, community: str = "public") -> list[str]:
-    proc = lab.exec(["snmpget", "-v2c", "-c", community, "-t2", "-r1", "-On", "-Oqv", address, *oids])
+    proc = lab.exec(
+        ["snmpget", "-v2c", "-c", community, "-t2", "-r1", "-On", "-Oqv", address, *oids]
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.splitlines()
 
@@ -29,16 +38,19 @@ def test_recordings_answer_with_their_vendor(lab: Lab) -> None:
         oid = snmpget(lab, host.address, SYS_OBJECT_ID)[0]
         assert oid.startswith(f".1.3.6.1.4.1.{enterprise}."), (name, oid)
         # The recording's own file name is a community too.
-        assert snmpget(lab, host.address, SYS_OBJECT_ID, community=host.facts["community"])[0] == oid
+        assert (
+            snmpget(lab, host.address, SYS_OBJECT_ID, community=host.facts["community"])[0] == oid
+        )
 
 
 def test_printer_mib(lab: Lab) -> None:
     address = lab.host("printer").address
     name, status, device, level, capacity, console = snmpget(
-        lab, address,
-        "1.3.6.1.2.1.43.5.1.1.16.1",   # prtGeneralPrinterName
-        "1.3.6.1.2.1.25.3.5.1.1.1",    # hrPrinterStatus
-        "1.3.6.1.2.1.25.3.2.1.5.1",    # hrDeviceStatus
+        lab,
+        address,
+        "1.3.6.1.2.1.43.5.1.1.16.1",  # prtGeneralPrinterName
+        "1.3.6.1.2.1.25.3.5.1.1.1",  # hrPrinterStatus
+        "1.3.6.1.2.1.25.3.2.1.5.1",  # hrDeviceStatus
         "1.3.6.1.2.1.43.11.1.1.9.1.1",  # prtMarkerSuppliesLevel
         "1.3.6.1.2.1.43.11.1.1.8.1.1",  # prtMarkerSuppliesMaxCapacity
         "1.3.6.1.2.1.43.16.5.1.2.1.1",  # prtConsoleDisplayBufferText
@@ -54,13 +66,44 @@ def test_printer_mib(lab: Lab) -> None:
 def test_snmpd_v3_auth_priv(lab: Lab) -> None:
     host = lab.host("nas-linux")
     v3 = host.facts["v3"]
-    base = ["snmpget", "-v3", "-l", "authPriv", "-u", v3["user"], "-a", "SHA", "-x", "AES",
-            "-t2", "-r0", "-Oqv"]
-    good = lab.exec([*base, "-A", v3["auth_password"], "-X", v3["priv_password"], host.address,
-                     "1.3.6.1.2.1.1.5.0"])
+    base = [
+        "snmpget",
+        "-v3",
+        "-l",
+        "authPriv",
+        "-u",
+        v3["user"],
+        "-a",
+        "SHA",
+        "-x",
+        "AES",
+        "-t2",
+        "-r0",
+        "-Oqv",
+    ]
+    good = lab.exec(
+        [
+            *base,
+            "-A",
+            v3["auth_password"],
+            "-X",
+            v3["priv_password"],
+            host.address,
+            "1.3.6.1.2.1.1.5.0",
+        ]
+    )
     assert good.stdout.strip() == '"nas-linux"', good.stderr
-    bad = lab.exec([*base, "-A", "not-the-password", "-X", v3["priv_password"], host.address,
-                    "1.3.6.1.2.1.1.5.0"])
+    bad = lab.exec(
+        [
+            *base,
+            "-A",
+            "not-the-password",
+            "-X",
+            v3["priv_password"],
+            host.address,
+            "1.3.6.1.2.1.1.5.0",
+        ]
+    )
     assert bad.returncode != 0
     assert snmpget(lab, host.address, "1.3.6.1.2.1.1.5.0") == ['"nas-linux"']
 
@@ -75,20 +118,40 @@ def smb_auth(lab: Lab, tmp_path: Path) -> Path:
 
 
 def test_smb_shares_and_upload(lab: Lab, smb_auth: Path, tmp_path: Path) -> None:
-    listing = lab.exec(["smbclient", "-L", f"//{lab.host('win-srv01').address}", "-A", str(smb_auth)])
+    listing = lab.exec(
+        ["smbclient", "-L", f"//{lab.host('win-srv01').address}", "-A", str(smb_auth)]
+    )
     shares = {line.split()[0] for line in listing.stdout.splitlines() if "Disk" in line}
     assert {"ADMIN$", "C$"} <= shares, listing.stdout + listing.stderr
-    no_admin = lab.exec(["smbclient", f"//{lab.host('win-noadmin').address}/ADMIN$", "-A", str(smb_auth),
-                         "-c", "ls"])
+    no_admin = lab.exec(
+        [
+            "smbclient",
+            f"//{lab.host('win-noadmin').address}/ADMIN$",
+            "-A",
+            str(smb_auth),
+            "-c",
+            "ls",
+        ]
+    )
     assert "NT_STATUS_BAD_NETWORK_NAME" in no_admin.stdout + no_admin.stderr
     payload = tmp_path / "rmmagent-setup.exe"
     payload.write_bytes(b"MZ lab installer")
-    put = lab.exec(["smbclient", f"//{lab.host('win-srv01').address}/ADMIN$", "-A", str(smb_auth),
-                    "-c", f"put {payload} Temp\\rmmagent-setup.exe"])
+    put = lab.exec(
+        [
+            "smbclient",
+            f"//{lab.host('win-srv01').address}/ADMIN$",
+            "-A",
+            str(smb_auth),
+            "-c",
+            f"put {payload} Temp\\rmmagent-setup.exe",
+        ]
+    )
     assert put.returncode == 0, put.stderr
     landed = Path(lab.host("win-srv01").facts["drive"]) / "Windows" / "Temp" / "rmmagent-setup.exe"
     assert landed.read_bytes() == b"MZ lab installer"
-    bad = lab.exec(["smbclient", "-L", f"//{lab.host('win-srv01').address}", "-U", "administrator%wrong"])
+    bad = lab.exec(
+        ["smbclient", "-L", f"//{lab.host('win-srv01').address}", "-U", "administrator%wrong"]
+    )
     assert "NT_STATUS_LOGON_FAILURE" in bad.stdout + bad.stderr
 
 
@@ -120,10 +183,20 @@ def test_winreg_keys_and_winreg_off(lab: Lab) -> None:
     user = srv.users[0]
     with lab.scanner():
         agent = _winreg(srv.address, user.name, user.password, r"SOFTWARE\RMMKit\Agent", "Version")
-        product = _winreg(srv.address, user.name, user.password,
-                          r"SOFTWARE\WOW6432Node\Microsoft\Windows NT\CurrentVersion", "ProductName")
-        computer = _winreg(srv.address, user.name, user.password,
-                           r"SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName", "ComputerName")
+        product = _winreg(
+            srv.address,
+            user.name,
+            user.password,
+            r"SOFTWARE\WOW6432Node\Microsoft\Windows NT\CurrentVersion",
+            "ProductName",
+        )
+        computer = _winreg(
+            srv.address,
+            user.name,
+            user.password,
+            r"SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName",
+            "ComputerName",
+        )
         noreg = lab.host("win-noreg")
         with pytest.raises(SessionError, match="OBJECT_NAME_NOT_FOUND"):
             _winreg(noreg.address, user.name, user.password, r"SOFTWARE\RMMKit\Agent", "Version")

@@ -20,8 +20,14 @@ def connect(lab: Lab, host: str, user: str, password: str) -> paramiko.SSHClient
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     with lab.scanner():
-        client.connect(lab.host(host).address, username=user, password=password,
-                       look_for_keys=False, allow_agent=False, timeout=10)
+        client.connect(
+            lab.host(host).address,
+            username=user,
+            password=password,
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=10,
+        )
     return client
 
 
@@ -42,10 +48,12 @@ def test_openssh_client_with_password_via_askpass(lab: Lab, tmp_path: Path) -> N
     askpass = tmp_path / "askpass"
     askpass.write_text(f"#!/bin/sh\ncat {secret}\n")
     askpass.chmod(stat.S_IRWXU)
-    cmd = (f"SSH_ASKPASS={askpass} SSH_ASKPASS_REQUIRE=force DISPLAY=none setsid -w ssh "
-           f"-o UserKnownHostsFile={lab.known_hosts} -o StrictHostKeyChecking=yes "
-           f"-o PreferredAuthentications=password -o NumberOfPasswordPrompts=1 "
-           f"admin@{lab.host('lnx-noagent').address} 'hostname; id -un'")
+    cmd = (
+        f"SSH_ASKPASS={askpass} SSH_ASKPASS_REQUIRE=force DISPLAY=none setsid -w ssh "
+        f"-o UserKnownHostsFile={lab.known_hosts} -o StrictHostKeyChecking=yes "
+        f"-o PreferredAuthentications=password -o NumberOfPasswordPrompts=1 "
+        f"admin@{lab.host('lnx-noagent').address} 'hostname; id -un'"
+    )
     proc = lab.exec(cmd, timeout=30)
     assert proc.stdout.split() == ["lnx-noagent", "admin"], proc.stderr
 
@@ -84,8 +92,13 @@ def test_key_only_host(lab: Lab) -> None:
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     with lab.scanner():
-        client.connect(lab.host("lnx-keyonly").address, username="deploy",
-                       key_filename=str(lab.ssh_key), look_for_keys=False, allow_agent=False)
+        client.connect(
+            lab.host("lnx-keyonly").address,
+            username="deploy",
+            key_filename=str(lab.ssh_key),
+            look_for_keys=False,
+            allow_agent=False,
+        )
     try:
         assert run(client, "id -un")[1].strip() == "deploy"
     finally:
@@ -129,9 +142,8 @@ def test_disk_full_for_the_installer(lab: Lab) -> None:
     client = connect(lab, "lnx-diskfull", "admin", INVENTORY_ADMIN_PASSWORD)
     try:
         sftp = client.open_sftp()
-        with pytest.raises(OSError):
-            with sftp.open("/tmp/rmmagent-installer.bin", "wb") as fh:
-                fh.write(payload)
+        with pytest.raises(OSError), sftp.open("/tmp/rmmagent-installer.bin", "wb") as fh:
+            fh.write(payload)
         sftp.close()
     finally:
         client.close()
@@ -145,4 +157,6 @@ def test_disk_full_for_the_installer(lab: Lab) -> None:
     finally:
         client.close()
     # Each host has its own /tmp: the copy on lnx-current is not visible next door.
-    assert lab.exec(["test", "-e", "/tmp/rmmagent-installer.bin"], host="lnx-noagent").returncode == 1
+    assert (
+        lab.exec(["test", "-e", "/tmp/rmmagent-installer.bin"], host="lnx-noagent").returncode == 1
+    )

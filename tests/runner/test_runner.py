@@ -389,3 +389,21 @@ def test_timed_out_host_is_skipped_in_later_segments(run_playbook):
     )
     assert statuses(result, "a") == [Status.FAILED, Status.SKIPPED]
     assert result.hosts["a"].results[1].msg == "host timed out earlier in this run"
+
+
+def test_registered_secret_values_are_masked_in_failure_messages(run_playbook):
+    from rmmkit.logs import register_sensitive
+
+    register_sensitive("s3cr3t-Pa55word")
+    pb = {
+        "tasks": [
+            {
+                "name": "leak",
+                "action": "t_explode",
+                "args": {"msg": "login failed for admin:s3cr3t-Pa55word@db"},
+            }
+        ]
+    }
+    r = run_playbook(pb, hosts=["a"]).hosts["a"].results[0]
+    assert r.status is Status.FAILED
+    assert "s3cr3t" not in r.msg and "admin:***@db" in r.msg

@@ -22,10 +22,45 @@ PLAYBOOK = {
 }
 
 
-@pytest.fixture
-def session(rmmkit_plugins, tmp_path):
-    with Session.create(plugins=rmmkit_plugins, project_dir=tmp_path, use_store=True) as s:
+@pytest.fixture(scope="module")
+def pg_server():
+    from store import store_pg  # the store area's throw-away PostgreSQL 15 (Unix socket only)
+
+    if not store_pg.available():
+        pytest.fail(
+            f"PostgreSQL 15 binaries not found in {store_pg.PG_BIN}: run scripts/bootstrap.sh"
+        )
+    with store_pg.running_server() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def session(request, rmmkit_plugins, tmp_path):
+    url = None if request.param == "sqlite" else request.getfixturevalue("pg_server").new_database()
+    with Session.create(
+        plugins=rmmkit_plugins, project_dir=tmp_path, db_url=url, use_store=True
+    ) as s:
         yield s
+
+
+def test_results_of_a_parallel_run_are_all_stored(session):
+    pb = build_playbook(
+        {
+            "targets": {"sites": ["hq"]},
+            "tasks": [
+                {"name": "a", "action": "noop"},
+                {"name": "b", "action": "fail", "when": "inventory_hostname == 'h3'"},
+            ],
+        }
+    )
+    result = Runner(session, pb, hosts(40, site="hq"), RunOptions(forks=8)).run()
+    stored = rows(session.store, result.run_id)
+    expected = sorted(
+        (r.host, r.task, r.status.value) for hr in result.hosts.values() for r in hr.results
+    )
+    assert stored == expected and len(stored) == 80
+    run = session.store.run(result.run_id)
+    assert run["status"] == "failed" and run["counts"] == result.counts()
 
 
 def rows(store, run_id):

@@ -104,3 +104,41 @@ def test_export_needs_a_format_and_writes_units(project: Project, tmp_path: Path
         "rmmkit-playbooks-hq.service",
         "rmmkit-playbooks-hq.timer",
     ]
+
+
+def test_scheduler_once_runs_what_is_due_and_only_once(project: Project) -> None:
+    import datetime as dt
+
+    from rmmkit.store import open_store
+
+    every = {
+        "frequency": "daily",
+        "start": {"date": "2026-01-01", "time": "00:00"},
+        "recurrence": {"every": "1m"},
+    }
+    project.playbook("every", every, sites=["lab"])
+    project.playbook("other", NIGHTLY, sites=["hq"])
+    db = f"sqlite:///{project.root / 'store.db'}"
+    store = open_store(db, project.root)
+    try:
+        earlier = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(minutes=2)
+        assert store.claim_schedule_run("playbooks/every.yml", earlier)
+        store.finish_schedule_run("playbooks/every.yml", earlier, "ok")
+        args = ("scheduler", "run", "--once", "--only", "playbooks/every.yml", "--db", db)
+        first = rmmkit(project, *args)
+        assert first.returncode == 0, first.stderr
+        after_first = store.schedule_runs()
+        assert {r["schedule_id"] for r in after_first} == {"playbooks/every.yml"}  # --only
+        assert len(after_first) == 2 and after_first[0]["status"] == "ok"
+        assert after_first[0]["due_at"] > earlier
+        second = rmmkit(
+            project, *args
+        )  # a trigger firing again: nothing new unless a minute passed
+        assert second.returncode == 0
+        after_second = store.schedule_runs()
+        assert len(after_second) - len(after_first) <= 1
+        assert all(
+            r["due_at"] > after_first[0]["due_at"] for r in after_second[: len(after_second) - 2]
+        )
+    finally:
+        store.close()

@@ -19,6 +19,7 @@ import pytest
 
 from rmmkit.secrets.values import Secret
 from rmmkit.snmp.auth import SnmpAuth
+
 from .recordings import RECORDINGS, write_served_copy
 
 V3_USER = "rmksv3"
@@ -35,7 +36,7 @@ def free_udp_port() -> int:
 
 def wait_answers(port: int, community: str, deadline: float) -> None:
     """Poll with a v2c GET of sysObjectID until the agent answers (or fail)."""
-    from rmmkit.snmp.client import SnmpClient, SnmpOptions, run_sync
+    from rmmkit.snmp.client import SnmpOptions, run_sync
 
     auth = SnmpAuth.v2c(community)
     opts = SnmpOptions(port=port, timeout=0.5, retries=0)
@@ -76,10 +77,17 @@ def snmpsim_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
     port = free_udp_port()
     env = {**os.environ, "SNMPSIM_ALLOW_ROOT": "true"}
     proc = subprocess.Popen(
-        ["snmpsim-command-responder", f"--data-dir={data}", f"--cache-dir={base / 'cache'}",
-         f"--agent-udpv4-endpoint=127.0.0.1:{port}", "--logging-method=null"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            "snmpsim-command-responder",
+            f"--data-dir={data}",
+            f"--cache-dir={base / 'cache'}",
+            f"--agent-udpv4-endpoint=127.0.0.1:{port}",
+            "--logging-method=null",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_answers(port, "linux-slackware", time.monotonic() + 60)
         yield Agent("127.0.0.1", port)
@@ -103,8 +111,10 @@ def snmpd_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
     )
     proc = subprocess.Popen(
         ["snmpd", "-f", "-Lo", "-C", "-c", str(conf), f"--persistentDir={base / 'persist'}"],
-        env={**os.environ, "MIBS": ""}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        env={**os.environ, "MIBS": ""},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_answers(port, V2C_COMMUNITY, time.monotonic() + 20)
         yield Agent("127.0.0.1", port)
@@ -114,8 +124,14 @@ def snmpd_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
 
 @pytest.fixture()
 def v3_auth() -> SnmpAuth:
-    return SnmpAuth.v3(V3_USER, Secret(V3_AUTH), Secret(V3_PRIV), auth_protocol="SHA-256",
-                       priv_protocol="AES", name="lab-v3")  # fmt: skip
+    return SnmpAuth.v3(
+        V3_USER,
+        Secret(V3_AUTH),
+        Secret(V3_PRIV),
+        auth_protocol="SHA-256",
+        priv_protocol="AES",
+        name="lab-v3",
+    )
 
 
 @pytest.fixture()

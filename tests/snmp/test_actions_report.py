@@ -28,8 +28,13 @@ def host_for(name, community_var, port, site="hq"):
     cred = Credential(
         name=f"{name}-snmp", kind="snmp_community", secret=SecretRef("env", community_var)
     )
-    return ResolvedHost(name=name, address="127.0.0.1", site=site, credentials=(cred,),
-                        vars={"snmp_port": port, "snmp_timeout": 1, "snmp_retries": 1})  # fmt: skip
+    return ResolvedHost(
+        name=name,
+        address="127.0.0.1",
+        site=site,
+        credentials=(cred,),
+        vars={"snmp_port": port, "snmp_timeout": 1, "snmp_retries": 1},
+    )
 
 
 def run_action(session, host, action, args=None):
@@ -66,16 +71,20 @@ def test_poll_stores_facts_and_report_shows_them(session, snmpsim_agent, monkeyp
 
     db = f"sqlite:///{tmp_path}/.rmmkit/rmmkit.db"
     runner = CliRunner()
-    result = runner.invoke(load_commands(), ["report", "network-devices", "--kind", "ups", "--db", db,
-                                             "--format", "json"])  # fmt: skip
+    result = runner.invoke(
+        load_commands(),
+        ["report", "network-devices", "--kind", "ups", "--db", db, "--format", "json"],
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [r["host"] for r in rows] == ["ups1"]
     assert rows[0]["minutes_on_battery"] == rec["1.3.6.1.2.1.33.1.2.3.0"].number
     assert "SNMP v2c" in result.stderr and "v3 authPriv is recommended" in result.stderr
 
-    table = runner.invoke(load_commands(), ["report", "network-devices", "--kind", "firewall", "--db", db,
-                                            "--site", "branch"])  # fmt: skip
+    table = runner.invoke(
+        load_commands(),
+        ["report", "network-devices", "--kind", "firewall", "--db", db, "--site", "branch"],
+    )
     assert table.exit_code == 0, table.output
     assert (
         "Palo Alto Networks" in table.stdout

@@ -53,19 +53,26 @@ def pysnmp_value(kind, v):
             "noSuchObject": p.NoSuchObject(""),
             "noSuchInstance": p.NoSuchInstance(""),
             "endOfMibView": p.EndOfMibView(""),
-        }[v],  # fmt: skip
+        }[v],
     }[kind]()
 
 
 def expected(kind, v):
-    missing = {"noSuchObject": Missing.NO_SUCH_OBJECT, "noSuchInstance": Missing.NO_SUCH_INSTANCE,
-               "endOfMibView": Missing.END_OF_MIB_VIEW}  # fmt: skip
+    missing = {
+        "noSuchObject": Missing.NO_SUCH_OBJECT,
+        "noSuchInstance": Missing.NO_SUCH_INSTANCE,
+        "endOfMibView": Missing.END_OF_MIB_VIEW,
+    }
     return {
-        "int": lambda: v, "octets": lambda: v, "oid": lambda: v,
-        "gauge": lambda: Counter("gauge32", v), "counter64": lambda: Counter("counter64", v),
-        "ticks": lambda: Counter("timeticks", v), "ip": lambda: ipaddress.IPv4Address(str(v)),
+        "int": lambda: v,
+        "octets": lambda: v,
+        "oid": lambda: v,
+        "gauge": lambda: Counter("gauge32", v),
+        "counter64": lambda: Counter("counter64", v),
+        "ticks": lambda: Counter("timeticks", v),
+        "ip": lambda: ipaddress.IPv4Address(str(v)),
         "missing": lambda: missing[v],
-    }[kind]()  # fmt: skip
+    }[kind]()
 
 
 @settings(max_examples=60, deadline=None, database=None)
@@ -88,8 +95,12 @@ def test_decodes_what_pysnmp_encodes(binds, request_id, community):
 
 
 @settings(max_examples=40, deadline=None, database=None)
-@given(st.lists(oids, min_size=1, max_size=10), st.integers(0, 2**31 - 1), st.integers(0, 10),
-       st.integers(0, 50))  # fmt: skip
+@given(
+    st.lists(oids, min_size=1, max_size=10),
+    st.integers(0, 2**31 - 1),
+    st.integers(0, 10),
+    st.integers(0, 50),
+)
 def test_pysnmp_decodes_what_we_encode(request_oids, request_id, nr, mr):
     wire = encode_request(
         1, b"public", GETBULK, request_id, request_oids, non_repeaters=nr, max_repetitions=mr

@@ -21,7 +21,9 @@ def identified(snmpsim_agent):
     async def run(client):
         out = {}
         for community in RECORDINGS:
-            out[community] = await identify(client, snmpsim_agent.host, [SnmpAuth.v2c(community)], ruleset)
+            out[community] = await identify(
+                client, snmpsim_agent.host, [SnmpAuth.v2c(community)], ruleset
+            )
         return out
 
     return run_sync(run, opts)
@@ -51,3 +53,20 @@ def test_identify_many_keeps_hosts_apart(snmpsim_agent):
     assert ups.kind == "ups"
     assert fw.kind == "firewall"
     assert fw.manufacturer == "Fortinet"
+
+
+def test_discovery_system_identity(snmpsim_agent):
+    """Discovery's delegate: first answering community wins; communities named by position."""
+    import asyncio
+
+    from rmmkit.secrets.values import Secret
+    from rmmkit.snmp import system_identity
+
+    communities = [Secret("no-such-community"), Secret("switch-cisco")]
+    values, note = asyncio.run(
+        system_identity("127.0.0.1", communities, timeout=0.5, port=snmpsim_agent.port)
+    )
+    rec = load(RECORDINGS["switch-cisco"][0])
+    assert values["sys_object_id"] == rec["1.3.6.1.2.1.1.2.0"].raw
+    assert values["device_kind"] == "switch"
+    assert note == "snmp v2c (community #2)"

@@ -78,8 +78,11 @@ def test_ups_tab(polled, community):
 def test_printer_tab(polled):
     rec = load(RECORDINGS["printer-hp"][0])
     _dev, row = polled["printer-hp"]
-    index = next(o.rsplit(".", 1)[1] for o, e in column(rec, "1.3.6.1.2.1.25.3.2.1.2")
-                 if e.raw == "1.3.6.1.2.1.25.3.1.5")  # fmt: skip
+    index = next(
+        o.rsplit(".", 1)[1]
+        for o, e in column(rec, "1.3.6.1.2.1.25.3.2.1.2")
+        if e.raw == "1.3.6.1.2.1.25.3.1.5"
+    )
     assert row["printer_name"] == rec["1.3.6.1.2.1.1.5.0"].text
     assert row["printer_model"] == rec[f"1.3.6.1.2.1.25.3.2.1.3.{index}"].text
     assert row["device_status"] == DEVICE_STATUS[rec[f"1.3.6.1.2.1.25.3.2.1.5.{index}"].number]
@@ -92,8 +95,11 @@ def expected_cpu(rec):
     fg = rec.get("1.3.6.1.4.1.12356.101.4.1.3.0")
     if fg is not None:
         return fg.number
-    for prefix, how in (("1.3.6.1.4.1.9.9.109.1.1.1.1.8", "avg"), ("1.3.6.1.4.1.2636.3.1.13.1.8", "max"),
-                        ("1.3.6.1.2.1.25.3.3.1.2", "avg")):  # fmt: skip
+    for prefix, how in (
+        ("1.3.6.1.4.1.9.9.109.1.1.1.1.8", "avg"),
+        ("1.3.6.1.4.1.2636.3.1.13.1.8", "max"),
+        ("1.3.6.1.2.1.25.3.3.1.2", "avg"),
+    ):
         values = [e.number for _o, e in column(rec, prefix)]
         if values:
             return max(values) if how == "max" else round(sum(values) / len(values))

@@ -67,10 +67,14 @@ class _Plugin:
 
 def test_plugin_adds_a_class_and_extends_another(tmp_path):
     extra = tmp_path / "rules.yml"
-    extra.write_text("classes:\n  - name: camera\n    label: Camera\n    kind: snmp\n    priority: 25\n"
-                     "    rules:\n      - sys_object_id: [1.3.6.1.4.1.50001]\n")  # fmt: skip
-    as_dict = {"classes": [{"name": "firewall", "rules": [{"sys_descr": ["AcmeWall"]}]}],
-               "vendors": {99999: "Acme"}}  # fmt: skip
+    extra.write_text(
+        "classes:\n  - name: camera\n    label: Camera\n    kind: snmp\n    priority: 25\n"
+        "    rules:\n      - sys_object_id: [1.3.6.1.4.1.50001]\n"
+    )
+    as_dict = {
+        "classes": [{"name": "firewall", "rules": [{"sys_descr": ["AcmeWall"]}]}],
+        "vendors": {99999: "Acme"},
+    }
     plugins = load_plugins(extra=[_Plugin([str(extra), as_dict])], entry_points=False)
     rules = ruleset_from_plugins(plugins)
     assert rules.classify(ident(sys_object_id="1.3.6.1.4.1.50001.1")).label == "Camera"

@@ -1,6 +1,6 @@
 """Store fixtures: every store test runs on SQLite and on a real PostgreSQL 15.
 
-The PostgreSQL server is started once per test session (see ``pgserver.py``)
+The PostgreSQL server is started once per test session (see ``store_pg.py``)
 and stopped by PID at the end; each test gets a fresh empty database.
 """
 
@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import store_pg as pgserver
 
 from rmmkit.store import Store, open_store
+
+from . import store_pg as pgserver
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),

@@ -36,7 +36,9 @@ class HostContext:
     netns_name: str
     ssh_public_key: str = ""
     daemons: list[Daemon] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)  # kind facts for lab.host() (keys, shares …)
+    extra: dict[str, Any] = field(
+        default_factory=dict
+    )  # kind facts for lab.host() (keys, shares …)
 
     @property
     def dir(self) -> Path:
@@ -66,8 +68,14 @@ class HostContext:
         return netns.run([*self.prefix, "sh", "-ec", script], input=input, timeout=timeout).stdout
 
     def spawn(
-        self, label: str, argv: list[str], *, proto: str = "", port: int = 0,
-        env: dict[str, str] | None = None, stdin_text: str | None = None,
+        self,
+        label: str,
+        argv: list[str],
+        *,
+        proto: str = "",
+        port: int = 0,
+        env: dict[str, str] | None = None,
+        stdin_text: str | None = None,
     ) -> Daemon:
         log = self.dir / "log" / f"{label}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -87,8 +95,10 @@ class HostContext:
                     tail = _log_tail(self.dir / "log" / f"{daemon.label}.log")
                     raise LabError(f"host {self.spec.name}: {daemon.label} exited at start: {tail}")
                 if time.monotonic() > deadline:
-                    raise LabError(f"host {self.spec.name}: {daemon.label} not listening on "
-                                   f"{daemon.proto}/{daemon.port} after {timeout:g}s")
+                    raise LabError(
+                        f"host {self.spec.name}: {daemon.label} not listening on "
+                        f"{daemon.proto}/{daemon.port} after {timeout:g}s"
+                    )
                 time.sleep(0.05)
 
 

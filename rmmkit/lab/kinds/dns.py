@@ -29,9 +29,18 @@ class Dns(Kind):
     def prepare(self, ctx: HostContext) -> None:
         domain = ctx.topology.domain
         lines = [
-            "no-resolv", "no-hosts", "no-poll", "bind-interfaces", "domain-needed", "bogus-priv",
-            f"listen-address={ctx.spec.address}", f"local=/{domain}/",
-            "user=nobody", "group=nogroup", "pid-file=", "log-facility=-",
+            "no-resolv",
+            "no-hosts",
+            "no-poll",
+            "bind-interfaces",
+            "domain-needed",
+            "bogus-priv",
+            f"listen-address={ctx.spec.address}",
+            f"local=/{domain}/",
+            "user=nobody",
+            "group=nogroup",
+            "pid-file=",
+            "log-facility=-",
         ]
         records = {}
         for host in ctx.topology.hosts:
@@ -47,5 +56,13 @@ class Dns(Kind):
         ctx.extra.update(records=records, domain=domain)
 
     def start(self, ctx: HostContext) -> None:
-        ctx.spawn("dnsmasq", ["/usr/sbin/dnsmasq", "--keep-in-foreground",
-                              f"--conf-file={ctx.dir / 'dnsmasq.conf'}"], proto="udp", port=53)
+        ctx.spawn(
+            "dnsmasq",
+            [
+                "/usr/sbin/dnsmasq",
+                "--keep-in-foreground",
+                f"--conf-file={ctx.dir / 'dnsmasq.conf'}",
+            ],
+            proto="udp",
+            port=53,
+        )

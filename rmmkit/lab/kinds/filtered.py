@@ -17,7 +17,8 @@ srv = socket.create_server((sys.argv[1], int(sys.argv[2])), backlog=128)
 while True:
     conn, _ = srv.accept()
     try:
-        conn.sendall(b"HTTP/1.0 200 OK\\r\\nServer: rmmkit-lab\\r\\nContent-Length: 3\\r\\n\\r\\nok\\n")
+        conn.sendall(b"HTTP/1.0 200 OK\\r\\nServer: rmmkit-lab\\r\\n"
+                     b"Content-Length: 3\\r\\n\\r\\nok\\n")
     finally:
         conn.close()
 """
@@ -34,5 +35,9 @@ class Filtered(Kind):
 
     def start(self, ctx: HostContext) -> None:
         for port in ctx.spec.options.get("tcp_ports", [8080]):
-            ctx.spawn(f"tcp{port}", [sys.executable, "-I", str(ctx.dir / "listener.py"),
-                                     ctx.spec.address, str(port)], proto="tcp", port=port)
+            ctx.spawn(
+                f"tcp{port}",
+                [sys.executable, "-I", str(ctx.dir / "listener.py"), ctx.spec.address, str(port)],
+                proto="tcp",
+                port=port,
+            )

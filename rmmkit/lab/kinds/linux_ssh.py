@@ -81,8 +81,9 @@ def write_ssh_files(ctx: HostContext, listen: str) -> None:
         ctx.extra["known_host_pub"] = ctx.extra["host_key_pub"]
     ctx.write("sshd_config", SSHD_CONFIG.format(listen=listen, host_key=host_key))
     for user in ctx.spec.users:
-        ctx.write(f"etc-seed/ssh/lab_authorized_keys/{user.name}",
-                  ctx.ssh_public_key if user.key else "")
+        ctx.write(
+            f"etc-seed/ssh/lab_authorized_keys/{user.name}", ctx.ssh_public_key if user.key else ""
+        )
     rules = [line for user in ctx.spec.users if (line := sudoers_line(user))]
     ctx.write("etc-seed/sudoers.d/rmmkit-lab", "\n".join(rules) + "\n", mode=0o440)
 
@@ -98,8 +99,12 @@ def create_users(ctx: HostContext) -> None:
 def start_sshd(ctx: HostContext) -> None:
     # sshd insists on its privilege separation directory; a stock system dir, shared, left in place.
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
-    ctx.spawn("sshd", ["/usr/sbin/sshd", "-D", "-e", "-f", str(ctx.dir / "sshd_config")],
-              proto="tcp", port=22)
+    ctx.spawn(
+        "sshd",
+        ["/usr/sbin/sshd", "-D", "-e", "-f", str(ctx.dir / "sshd_config")],
+        proto="tcp",
+        port=22,
+    )
 
 
 class LinuxSsh(Kind):
@@ -110,10 +115,12 @@ class LinuxSsh(Kind):
         agent = ctx.spec.options.get("agent")
         if agent:
             version = agent["version"]
-            ctx.write(f"opt/rmmagent/bin/rmmagent", AGENT_SCRIPT.format(version=version), 0o755)
+            ctx.write("opt/rmmagent/bin/rmmagent", AGENT_SCRIPT.format(version=version), 0o755)
             ctx.write("opt/rmmagent/VERSION", version + "\n")
-            ctx.write(f"etc-seed/systemd/system/{AGENT_SERVICE}.service",
-                      AGENT_UNIT.format(agent_dir=AGENT_DIR))
+            ctx.write(
+                f"etc-seed/systemd/system/{AGENT_SERVICE}.service",
+                AGENT_UNIT.format(agent_dir=AGENT_DIR),
+            )
             ctx.extra["agent_version"] = version
 
     def mount_script(self, ctx: HostContext) -> str:

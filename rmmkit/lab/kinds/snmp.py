@@ -36,13 +36,18 @@ def recording_text(name: str) -> str:
     if name == "printer":
         return (DATA_DIR / "printer.snmprec").read_text()
     base = snmpsim_data_dir() / name
-    plain, packed = base.with_name(base.name + ".snmprec"), base.with_name(base.name + ".snmprec.bz2")
+    plain, packed = (
+        base.with_name(base.name + ".snmprec"),
+        base.with_name(base.name + ".snmprec.bz2"),
+    )
     if plain.is_file():
         return plain.read_text(errors="replace")
     if packed.is_file():
         return bz2.open(packed, "rt", errors="replace").read()
-    raise LabError(f"unknown SNMP recording {name!r}",
-                   causes=[f"pick a file under {snmpsim_data_dir()} (without .snmprec[.bz2]) or 'printer'"])
+    raise LabError(
+        f"unknown SNMP recording {name!r}",
+        causes=[f"pick a file under {snmpsim_data_dir()} (without .snmprec[.bz2]) or 'printer'"],
+    )
 
 
 def _oid_key(line: str) -> tuple[int, ...]:
@@ -58,8 +63,10 @@ def sorted_records(text: str, rows_per_table: int = 0) -> str:
     keeping the first ``rows_per_table`` rows of every 10-arc subtree keeps
     every kind of data the device returns while bounding start-up time.
     """
-    lines = sorted((ln for ln in text.splitlines() if ln and not ln.startswith("#") and "|" in ln),
-                   key=_oid_key)
+    lines = sorted(
+        (ln for ln in text.splitlines() if ln and not ln.startswith("#") and "|" in ln),
+        key=_oid_key,
+    )
     if rows_per_table:
         seen: dict[str, int] = {}
         kept = []
@@ -85,6 +92,7 @@ sysContact lab@rmmkit.test
 sysObjectID .1.3.6.1.4.1.8072.3.2.10
 dontLogTCPWrappersConnects yes
 """
+
 
 def shared_data_dir(recording: str, communities: list[str], rows_per_table: int) -> Path:
     """A data directory per (recording, communities), shared by every lab on this machine.
@@ -118,17 +126,31 @@ def write_snmpd_conf(ctx: HostContext, address: str) -> Path:
     state = ctx.dir / "snmpd-state"
     state.mkdir(parents=True, exist_ok=True)
     ctx.extra.update(community=opts.get("community", "public"), v3=v3, engine="snmpd")
-    return ctx.write("snmpd.conf", SNMPD_CONF.format(
-        state=state, address=address, community=ctx.extra["community"],
-        v3_user=v3["user"], auth=v3["auth_password"], priv=v3["priv_password"],
-        hostname=ctx.spec.hostname, segment=ctx.spec.segment,
-        sys_descr=opts.get("sys_descr", f"Linux {ctx.spec.hostname} 6.1.0-lab x86_64"),
-    ), mode=0o600)
+    return ctx.write(
+        "snmpd.conf",
+        SNMPD_CONF.format(
+            state=state,
+            address=address,
+            community=ctx.extra["community"],
+            v3_user=v3["user"],
+            auth=v3["auth_password"],
+            priv=v3["priv_password"],
+            hostname=ctx.spec.hostname,
+            segment=ctx.spec.segment,
+            sys_descr=opts.get("sys_descr", f"Linux {ctx.spec.hostname} 6.1.0-lab x86_64"),
+        ),
+        mode=0o600,
+    )
 
 
 def start_snmpd(ctx: HostContext) -> None:
-    ctx.spawn("snmpd", ["/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", str(ctx.dir / "snmpd.conf")],
-              proto="udp", port=161, env={"MIBS": ""})
+    ctx.spawn(
+        "snmpd",
+        ["/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", str(ctx.dir / "snmpd.conf")],
+        proto="udp",
+        port=161,
+        env={"MIBS": ""},
+    )
 
 
 class Snmp(Kind):
@@ -144,8 +166,9 @@ class Snmp(Kind):
         communities = [community]
         if opts.get("public", True) and community != "public":
             communities.append("public")  # discovery sweeps with "public" first
-        ctx.extra.update(community=community, communities=communities, recording=recording,
-                         engine="snmpsim")
+        ctx.extra.update(
+            community=community, communities=communities, recording=recording, engine="snmpsim"
+        )
         rows = opts.get("rows_per_table", DEFAULT_ROWS_PER_TABLE)
         ctx.extra["data_dir"] = str(shared_data_dir(recording, communities, rows))
 
@@ -154,8 +177,17 @@ class Snmp(Kind):
             start_snmpd(ctx)
             return
         data_dir = Path(ctx.extra["data_dir"])
-        ctx.spawn("snmpsim", [
-            str(RESPONDER), f"--data-dir={data_dir}", f"--cache-dir={data_dir}.index",
-            f"--agent-udpv4-endpoint={ctx.spec.address}:161",
-            "--log-level=error", "--logging-method=stderr",
-        ], proto="udp", port=161, env={"SNMPSIM_ALLOW_ROOT": "true"})
+        ctx.spawn(
+            "snmpsim",
+            [
+                str(RESPONDER),
+                f"--data-dir={data_dir}",
+                f"--cache-dir={data_dir}.index",
+                f"--agent-udpv4-endpoint={ctx.spec.address}:161",
+                "--log-level=error",
+                "--logging-method=stderr",
+            ],
+            proto="udp",
+            port=161,
+            env={"SNMPSIM_ALLOW_ROOT": "true"},
+        )

@@ -1,4 +1,4 @@
-"""windows-smb hosts: Samba smbd + nmbd looking like a Windows machine.
+r"""windows-smb hosts: Samba smbd + nmbd looking like a Windows machine.
 
 Why Samba: it is the real SMB2/3, NetBIOS, DCE-RPC and winreg implementation
 a Linux box can run; rmmkit's SMB/winreg transports talk to it exactly as to
@@ -96,15 +96,29 @@ class WindowsSmb(Kind):
         if ctx.spec.options.get("admin_share", True):
             shares.insert(0, ("ADMIN$", "Remote Admin", drive / "Windows"))
         opts = ctx.spec.options
-        ctx.write("smb.conf", SMB_CONF.format(
-            netbios=netbios_name(ctx.spec.hostname), workgroup=opts.get("workgroup", "WORKGROUP"),
-            product=opts.get("product_name", "Windows Server 2019 Standard"),
-            address=ctx.spec.address, sd=sd, log=ctx.dir / "log", log_level=opts.get("log_level", 1),
-            shares="".join(SHARE.format(name=n, comment=c, path=p, users=users) for n, c, p in shares),
-        ))
-        ctx.extra.update(netbios_name=netbios_name(ctx.spec.hostname), drive=str(drive),
-                         shares=[n for n, _, _ in shares], winreg=opts.get("winreg", True),
-                         agent_key=AGENT_KEY, product_key=PRODUCT_KEY)
+        ctx.write(
+            "smb.conf",
+            SMB_CONF.format(
+                netbios=netbios_name(ctx.spec.hostname),
+                workgroup=opts.get("workgroup", "WORKGROUP"),
+                product=opts.get("product_name", "Windows Server 2019 Standard"),
+                address=ctx.spec.address,
+                sd=sd,
+                log=ctx.dir / "log",
+                log_level=opts.get("log_level", 1),
+                shares="".join(
+                    SHARE.format(name=n, comment=c, path=p, users=users) for n, c, p in shares
+                ),
+            ),
+        )
+        ctx.extra.update(
+            netbios_name=netbios_name(ctx.spec.hostname),
+            drive=str(drive),
+            shares=[n for n, _, _ in shares],
+            winreg=opts.get("winreg", True),
+            agent_key=AGENT_KEY,
+            product_key=PRODUCT_KEY,
+        )
 
     def setup(self, ctx: HostContext) -> None:
         create_users(ctx)
@@ -125,8 +139,10 @@ class WindowsSmb(Kind):
         ]
         agent = opts.get("agent")
         if agent:
-            values += [(AGENT_KEY, "Version", agent["version"]),
-                       (AGENT_KEY, "InstallDir", r"C:\Program Files\RMMKit Agent")]
+            values += [
+                (AGENT_KEY, "Version", agent["version"]),
+                (AGENT_KEY, "InstallDir", r"C:\Program Files\RMMKit Agent"),
+            ]
             ctx.extra["agent_version"] = agent["version"]
         keys = sorted({key for key, _, _ in values})
         lines = [f"{net} createkey '{key}' >/dev/null" for key in keys]
@@ -135,11 +151,34 @@ class WindowsSmb(Kind):
 
     def start(self, ctx: HostContext) -> None:
         conf = str(ctx.dir / "smb.conf")
-        ctx.spawn("smbd", ["/usr/sbin/smbd", "-F", "--no-process-group", "--debug-stdout",
-                           "-s", conf], proto="tcp", port=445)
-        helpers = [f"{LIBEXEC}/{name}" for name in RPC_HELPERS
-                   if name != "rpcd_winreg" or ctx.spec.options.get("winreg", True)]
-        ctx.spawn("samba-dcerpcd", [f"{LIBEXEC}/samba-dcerpcd", "-F", "--no-process-group",
-                                    "--debug-stdout", "-s", conf, *helpers], proto="tcp", port=135)
-        ctx.spawn("nmbd", ["/usr/sbin/nmbd", "-F", "--no-process-group", "--debug-stdout",
-                           "-s", conf], proto="udp", port=137)
+        ctx.spawn(
+            "smbd",
+            ["/usr/sbin/smbd", "-F", "--no-process-group", "--debug-stdout", "-s", conf],
+            proto="tcp",
+            port=445,
+        )
+        helpers = [
+            f"{LIBEXEC}/{name}"
+            for name in RPC_HELPERS
+            if name != "rpcd_winreg" or ctx.spec.options.get("winreg", True)
+        ]
+        ctx.spawn(
+            "samba-dcerpcd",
+            [
+                f"{LIBEXEC}/samba-dcerpcd",
+                "-F",
+                "--no-process-group",
+                "--debug-stdout",
+                "-s",
+                conf,
+                *helpers,
+            ],
+            proto="tcp",
+            port=135,
+        )
+        ctx.spawn(
+            "nmbd",
+            ["/usr/sbin/nmbd", "-F", "--no-process-group", "--debug-stdout", "-s", conf],
+            proto="udp",
+            port=137,
+        )

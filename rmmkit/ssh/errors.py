@@ -1,0 +1,22 @@
+"""SSH-specific failures, as subclasses of the contract's transport errors.
+
+Why subclasses with a ``code``: the runner only knows the contract classes
+(an :class:`~rmmkit.errors.AuthenticationError` fails the host, it does not
+skip it as unreachable); the ``code`` lets :mod:`rmmkit.agents.causes` pick
+the likely causes and lets reports group failures without parsing text.
+"""
+
+from __future__ import annotations
+
+from rmmkit.errors import AuthenticationError
+
+
+class HostKeyError(AuthenticationError):
+    """The host's key is unknown or differs from the pinned one: nothing was sent to it.
+
+    ``code`` is ``host_key_changed`` or ``host_key_unknown``.
+    """
+
+
+class SudoError(AuthenticationError):
+    """Login worked but sudo refused to run the command as root (``code`` ``sudo_refused``)."""

@@ -1,0 +1,177 @@
+"""Transport ``ssh``: connect, pin the host key, then log in with the declared credentials.
+
+Why paramiko's ``Transport`` and not ``SSHClient``: the order matters and is
+ours to guarantee: TCP → key exchange → host key checked against the pinned
+known_hosts → only then any authentication.  A host whose key is unknown or
+changed never receives a password or a signature.  Credentials (password,
+key, ssh-agent) are tried in declared order (the site's "additional
+credentials"); OpenSSH refuses a change of user on one connection, so a
+credential with another user gets a fresh connection (same host key check).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import paramiko
+
+from rmmkit.errors import AuthenticationError, ProtocolError, SecretError, UnreachableError
+from rmmkit.ssh.auth import Attempt, attempts
+from rmmkit.ssh.connection import Login, SshConnection
+from rmmkit.ssh.knownhosts import KnownHosts
+from rmmkit.transports.base import Transport
+
+AUTH_CAUSES = (
+    "incorrect login credentials are configured",
+    "the account is locked, expired or not allowed to log in over SSH",
+    "password authentication is disabled on the host (key only)",
+)
+
+
+def known_hosts_path(session: Any) -> Path:
+    """``settings["known_hosts"]``, else beside the inventory, else in the project folder."""
+    settings = getattr(session, "settings", {}) or {}
+    if settings.get("known_hosts"):
+        return Path(settings["known_hosts"])
+    inventory = getattr(session, "inventory", None)
+    if inventory is not None and getattr(inventory, "path", ""):
+        return Path(inventory.path).resolve().parent / "known_hosts"
+    return Path(getattr(session, "project_dir", Path.cwd())) / "known_hosts"
+
+
+def _unreachable(host: Any, port: int, exc: BaseException) -> UnreachableError:
+    name = f"{host.name} ({host.address}:{port})"
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return UnreachableError(f"{name}: connection timed out", host=host.name, code="timeout")
+    if isinstance(exc, ConnectionRefusedError):
+        return UnreachableError(f"{name}: connection refused", host=host.name,
+                                code="connection_refused")
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return UnreachableError(f"{name}: {reason}", host=host.name, code="no_route")
+
+
+class SshTransport(Transport):
+    """One per session: the pinned host keys and resolved credentials are shared by all hosts."""
+
+    name = "ssh"
+    description = "OpenSSH servers (Linux, macOS): commands, sudo, SFTP"
+
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        self._lock = threading.Lock()
+        self._known: KnownHosts | None = None
+        self._materials: dict[str, Any] = {}
+
+    @property
+    def known_hosts(self) -> KnownHosts:
+        if self._known is None:
+            with self._lock:
+                if self._known is None:
+                    accept = bool((getattr(self.session, "settings", {}) or {})
+                                  .get("accept_new_host_keys"))
+                    self._known = KnownHosts(known_hosts_path(self.session), accept_new=accept)
+        return self._known
+
+    def material(self, credential: Any) -> Any:
+        """The credential's material, resolved once per session (key files parsed once)."""
+        found = self._materials.get(credential.name)
+        if found is None:
+            from rmmkit.secrets.credentials import materialize
+
+            resolver = getattr(self.session, "secrets", None)
+            if resolver is None:
+                raise SecretError(f"credential {credential.name!r}: no secret resolver available")
+            found = materialize(credential, resolver)
+            with self._lock:
+                self._materials[credential.name] = found
+        return found
+
+    # --- connecting ------------------------------------------------------------------
+    def handshake(self, host: Any, port: int, timeout: float) -> paramiko.Transport:
+        """TCP connect and key exchange, then the host key check; no authentication yet."""
+        try:
+            sock = socket.create_connection((host.address, port), timeout=timeout)
+        except OSError as exc:
+            raise _unreachable(host, port, exc) from None
+        t = paramiko.Transport(sock)
+        t.banner_timeout = t.auth_timeout = timeout
+        self._prefer_pinned_key_types(t, host.address, port)
+        try:
+            t.start_client(timeout=timeout)
+            key = t.get_remote_server_key()
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            t.close()
+            text = str(exc)
+            if isinstance(exc, OSError | EOFError) or "banner" in text or "timed out" in text:
+                raise UnreachableError(f"{host.name} ({host.address}:{port}): no SSH greeting "
+                                       f"({text or type(exc).__name__})", host=host.name,
+                                       code="timeout") from None
+            raise ProtocolError(f"{host.name}: SSH negotiation failed: {text}", host=host.name,
+                                code="ssh_negotiation") from None
+        try:
+            self.known_hosts.verify(host.address, port, key)
+        except Exception:
+            t.close()
+            raise
+        return t
+
+    def _prefer_pinned_key_types(self, t: paramiko.Transport, address: str, port: int) -> None:
+        from rmmkit.ssh.knownhosts import lookup_name
+
+        pinned = [e.keytype for e in self.known_hosts.entries_for(lookup_name(address, port))
+                  if not e.marker]
+        if not pinned:
+            return
+        opts = t.get_security_options()
+        offered = list(opts.key_types)
+        wanted = []
+        for keytype in pinned:
+            names = ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] if keytype == "ssh-rsa" else [keytype]
+            wanted += [n for n in names if n in offered and n not in wanted]
+        opts.key_types = wanted + [k for k in offered if k not in wanted]
+
+    def open(self, host: Any, *, timeout: float) -> SshConnection:
+        port = int(host.vars.get("ssh_port", 22))
+        tried: list[str] = []
+        t: paramiko.Transport | None = None
+        user: str | None = None
+        try:
+            for attempt in self._attempts(host):
+                if t is None or not t.is_active() or (user is not None and attempt.user != user):
+                    if t is not None:
+                        t.close()
+                    t = self.handshake(host, port, timeout)
+                user = attempt.user
+                try:
+                    attempt.authenticate(t)
+                except paramiko.AuthenticationException:
+                    tried.append(attempt.label)
+                    continue
+                except (paramiko.SSHException, EOFError, OSError):
+                    tried.append(attempt.label)  # the server hung up (too many failures)
+                    t.close()
+                    continue
+                if t.is_authenticated():
+                    conn = SshConnection(t, host, Login(attempt.credential, attempt.user,
+                                                        attempt.method, attempt.material), timeout)
+                    t = None
+                    return conn
+                tried.append(attempt.label)
+        finally:
+            if t is not None:
+                t.close()
+        if not tried:
+            raise AuthenticationError(
+                f"{host.name}: no SSH credential declared (kinds password or ssh_key, or var "
+                "ssh_agent: true)", host=host.name, code="no_credential",
+                causes=("declare a credential for the site or host (additional credentials)",))
+        raise AuthenticationError(
+            f"{host.name}: SSH login refused for {', '.join(tried)}", host=host.name,
+            code="auth_failed", causes=AUTH_CAUSES)
+
+    def _attempts(self, host: Any) -> Iterator[Attempt]:
+        yield from attempts(host, self.material)
