@@ -152,14 +152,12 @@ def _explain(error: ValidationError, path: list[Any]) -> tuple[str, str, list[An
         )
     if kind in ("enum", "const"):
         allowed = error.validator_value if kind == "enum" else [error.validator_value]
-        cls = UnknownReference if schema.get("x-unknown") else SchemaViolation
-        label = f"unknown {schema['x-unknown']}" if schema.get("x-unknown") else "invalid value"
         return (
-            f"{label} {_show(instance, path)} at {where}",
+            f"invalid value {_show(instance, path)} at {where}",
             f"one of: {_words(allowed)}",
             path,
             False,
-            cls,
+            SchemaViolation,
         )
     if kind == "pattern":
         return (
@@ -218,8 +216,14 @@ def _explain(error: ValidationError, path: list[Any]) -> tuple[str, str, list[An
             False,
             SchemaViolation,
         )
-    if kind is False or kind == "false":
-        return (f"{where} is not allowed here", "no such key", path, True, SchemaViolation)
+    if kind is None:  # a ``false`` schema: nothing is allowed there
+        return (
+            f"{where} is not allowed here",
+            _expected(error, "nothing here"),
+            path,
+            True,
+            SchemaViolation,
+        )
     text = f"{kind} failed" if _sensitive(path) else error.message
     return (
         f"{where}: {text}",

@@ -96,7 +96,13 @@ class SnmpIdentify(Action):
                 },
             }
             _store(ctx, data)
-            return Outcome(msg="answers ICMP only (no SNMP answer)", data=data)
+            conn.icmp_only = True
+            names = ", ".join(a.name or f"v{a.version}" for a in conn.auths)
+            return Outcome(
+                msg=f"answers ICMP only: no SNMP answer with {names} "
+                "(wrong community/credential, or no SNMP agent)",
+                data=data,
+            )
         data = _fact(dev)
         _store(ctx, data)
         note = "" if dev.secure else f"; SNMP v{dev.version}: v3 authPriv recommended"
@@ -114,6 +120,8 @@ class SnmpPoll(Action):
 
     def run(self, ctx: TaskContext, args: dict[str, Any]) -> Outcome:
         conn = _connection(ctx, args)
+        if getattr(conn, "icmp_only", False):
+            return Outcome(skipped=True, msg="ICMP-only device (snmp_identify): nothing to poll")
         dev, tab = conn.poll()
         data = _fact(dev, tab)
         _store(ctx, data)

@@ -130,7 +130,7 @@ def create_host_namespaces(
         "set -e\n"
         "findmnt -rn -t nsfs -o TARGET | sort -r | while read -r m; do\n"
         '  umount -l "$m" 2>/dev/null || true\n'
-        "done\n'
+        "done\n"
         f"hostname {hostname}\n"
         "mount -t sysfs sysfs /sys\n" + setup_script
     )
@@ -168,7 +168,7 @@ def spawn(
     env: dict[str, str] | None = None,
     stdin_text: str | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start a daemon in its own session inside a host (nsenter execs it: the PID is the daemon's)."""
+    """Start a daemon in its own session inside a host; nsenter execs it (PID = daemon)."""
     with open(log_path, "ab") as log:
         child_env = {
             "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),

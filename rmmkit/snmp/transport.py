@@ -74,6 +74,7 @@ class SnmpConnection:
         self.options = options
         self.ruleset = ruleset
         self.identified: Identified | None = None
+        self.icmp_only = False  # set by snmp_identify when only ping answered
 
     def identify(self) -> Identified:
         self.identified = run_sync(

@@ -63,48 +63,42 @@ def test_printer_mib(lab: Lab) -> None:
     assert walk.stdout.count("STRING") == 2
 
 
-def test_snmpd_v3_auth_priv(lab: Lab) -> None:
+def _v3_get(lab: Lab, conf_dir: Path, address: str, auth: str, priv: str, user: str) -> str:
+    """snmpget v3 authPriv with the passphrases in an snmp.conf (0600), never on argv."""
+    conf_dir.mkdir(exist_ok=True)
+    conf = conf_dir / "snmp.conf"
+    conf.write_text(
+        f"defSecurityName {user}\ndefSecurityLevel authPriv\ndefAuthType SHA\n"
+        f"defPrivType AES\ndefAuthPassphrase {auth}\ndefPrivPassphrase {priv}\n"
+    )
+    conf.chmod(0o600)
+    proc = lab.exec(
+        [
+            "env",
+            f"SNMPCONFPATH={conf_dir}",
+            "snmpget",
+            "-v3",
+            "-t2",
+            "-r0",
+            "-Oqv",
+            address,
+            "1.3.6.1.2.1.1.5.0",
+        ]
+    )
+    return proc.stdout.strip() if proc.returncode == 0 else f"error: {proc.stderr.strip()}"
+
+
+def test_snmpd_v3_auth_priv(lab: Lab, tmp_path: Path) -> None:
     host = lab.host("nas-linux")
     v3 = host.facts["v3"]
-    base = [
-        "snmpget",
-        "-v3",
-        "-l",
-        "authPriv",
-        "-u",
-        v3["user"],
-        "-a",
-        "SHA",
-        "-x",
-        "AES",
-        "-t2",
-        "-r0",
-        "-Oqv",
-    ]
-    good = lab.exec(
-        [
-            *base,
-            "-A",
-            v3["auth_password"],
-            "-X",
-            v3["priv_password"],
-            host.address,
-            "1.3.6.1.2.1.1.5.0",
-        ]
+    good = _v3_get(
+        lab, tmp_path / "good", host.address, v3["auth_password"], v3["priv_password"], v3["user"]
     )
-    assert good.stdout.strip() == '"nas-linux"', good.stderr
-    bad = lab.exec(
-        [
-            *base,
-            "-A",
-            "not-the-password",
-            "-X",
-            v3["priv_password"],
-            host.address,
-            "1.3.6.1.2.1.1.5.0",
-        ]
+    assert good == '"nas-linux"'
+    bad = _v3_get(
+        lab, tmp_path / "bad", host.address, "not-the-password", v3["priv_password"], v3["user"]
     )
-    assert bad.returncode != 0
+    assert bad.startswith("error:") and "nas-linux" not in bad
     assert snmpget(lab, host.address, "1.3.6.1.2.1.1.5.0") == ['"nas-linux"']
 
 
@@ -149,9 +143,10 @@ def test_smb_shares_and_upload(lab: Lab, smb_auth: Path, tmp_path: Path) -> None
     assert put.returncode == 0, put.stderr
     landed = Path(lab.host("win-srv01").facts["drive"]) / "Windows" / "Temp" / "rmmagent-setup.exe"
     assert landed.read_bytes() == b"MZ lab installer"
-    bad = lab.exec(
-        ["smbclient", "-L", f"//{lab.host('win-srv01').address}", "-U", "administrator%wrong"]
-    )
+    wrong = tmp_path / "wrong-auth"
+    wrong.write_text("username=administrator\npassword=not-the-password\n")
+    wrong.chmod(0o600)
+    bad = lab.exec(["smbclient", "-L", f"//{lab.host('win-srv01').address}", "-A", str(wrong)])
     assert "NT_STATUS_LOGON_FAILURE" in bad.stdout + bad.stderr
 
 

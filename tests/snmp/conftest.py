@@ -82,6 +82,7 @@ def snmpsim_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
             f"--data-dir={data}",
             f"--cache-dir={base / 'cache'}",
             f"--agent-udpv4-endpoint=127.0.0.1:{port}",
+            f"--agent-udpv4-endpoint=127.0.0.2:{port}",  # a second address for multi-host runs
             "--logging-method=null",
         ],
         env=env,

@@ -22,11 +22,11 @@ sites:
     ranges: [127.0.0.1/32]
     credentials: [good-community]
   - name: branch
-    ranges: [127.0.0.1/32]
+    ranges: [127.0.0.2/32]
     credentials: [bad-community]
 hosts:
   - {{name: sw1, address: 127.0.0.1, site: hq, vars: {{snmp_port: {port}}}}}
-  - {{name: sw2, address: 127.0.0.1, site: branch, vars: {{snmp_port: {port}, snmp_timeout: 0.3}}}}
+  - {{name: sw2, address: 127.0.0.2, site: branch, vars: {{snmp_port: {port}, snmp_timeout: 0.3}}}}
 """
 PLAYBOOK = """
 name: snmp-e2e

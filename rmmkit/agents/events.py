@@ -1,0 +1,64 @@
+"""Deployment events in the store, and the agent status written back to the scan rows.
+
+Why written twice: an event is stored as ``in_progress`` when the attempt
+starts and completed (same identity: run, host, agent, method, start) when
+it ends, so a crashed run still leaves a trace and the scan rows show
+``in_progress`` while the host is being worked on.  Without a store (``--no-store``)
+everything here is a no-op.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rmmkit.agents.causes import describe
+
+
+class DeploymentRecorder:
+    """One attempt (install, update or uninstall) of one agent on one host."""
+
+    def __init__(self, session: Any, host: Any, agent: str, method: str, run_id: str = "") -> None:
+        self.store = getattr(session, "store", None)
+        self.host = host
+        self.agent = agent
+        self.method = method
+        self.run_id = run_id or None
+        self.started: float | None = None
+        self.from_version: str | None = None
+        self.to_version: str | None = None
+
+    def _event(self, **changes: Any) -> dict[str, Any]:
+        return {"run_id": self.run_id, "site": self.host.site or None, "host": self.host.name,
+                "ip": self.host.address, "agent": self.agent, "method": self.method,
+                "from_version": self.from_version, "to_version": self.to_version,
+                "started": self.started, **changes}
+
+    def status(self, status: str, version: str | None = None) -> None:
+        """Write the agent status onto the newest scan row of the host's address."""
+        if self.store is not None and self.host.site:
+            self.store.update_agent_status(self.host.site, self.host.address, status,
+                                           agent=self.agent, version=version)
+
+    def start(self, from_version: str | None, to_version: str | None) -> None:
+        self.started = time.time()
+        self.from_version, self.to_version = from_version, to_version
+        if self.store is not None:
+            self.store.add_deployment_event(self._event(result="in_progress"))
+        self.status("in_progress", from_version)
+
+    def finish(self, result: str, status: str, version: str | None) -> None:
+        if self.store is not None and self.started is not None:
+            self.store.add_deployment_event(self._event(result=result, ended=time.time()))
+        self.status(status, version)
+
+    def fail(self, error: BaseException, status: str = "unknown",
+             version: str | None = None) -> None:
+        """Record the failure with its description and likely causes (never a secret: names only)."""
+        description, causes = describe(error)
+        merged = list(dict.fromkeys([*getattr(error, "causes", ()), *causes]))
+        if self.store is not None and self.started is not None:
+            self.store.add_deployment_event(self._event(
+                result="failed", ended=time.time(), error=f"{description}: {error}",
+                causes=merged))
+        self.status(status, version)
