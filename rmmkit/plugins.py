@@ -31,6 +31,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "rmmkit.policies",
     "rmmkit.actions.discover",
     "rmmkit.snmp.plugin",
+    "rmmkit.ssh.plugin",
+    "rmmkit.actions.agents",
 )
 
 REGISTRY_KINDS: dict[str, str] = {

@@ -46,7 +46,9 @@ CAUSES: dict[str, tuple[str, tuple[str, ...]]] = {
         "the SSH service (Remote Login on a Mac) is not running",
         "a firewall rejects the port",
     )),
-    "no_route": ("No route to the host", ("the host is off or on a network the scanner cannot reach",)),
+    "no_route": ("No route to the host", (
+        "the host is off or on a network the scanner cannot reach",
+    )),
     "install_failed": ("The installer failed", (
         "the installer does not support this OS version or architecture",
         "a previous installation is broken: uninstall it first",

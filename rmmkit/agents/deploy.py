@@ -114,11 +114,12 @@ class Lifecycle:
                 got = self.target.sha256(remote)
                 if got != inst.sha256.lower():
                     raise AgentError(
-                        f"{self.host.name}: the staged installer's sha256 on the host ({got[:12]}…) "
-                        f"differs from the declared one ({inst.sha256[:12].lower()}…); not run",
+                        f"{self.host.name}: the staged installer's sha256 on the host "
+                        f"({got[:12]}…) differs from the declared one "
+                        f"({inst.sha256[:12].lower()}…); not run",
                         host=self.host.name, code="checksum_mismatch")
-                key = "update" if operation == "update" and "update" in self.agent.commands else "install"
-                self._run(key, installer=remote)
+                update = operation == "update" and "update" in self.agent.commands
+                self._run("update" if update else "install", installer=remote)
             finally:
                 if remote:
                     self.target.cleanup(remote)

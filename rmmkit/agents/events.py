@@ -54,7 +54,7 @@ class DeploymentRecorder:
 
     def fail(self, error: BaseException, status: str = "unknown",
              version: str | None = None) -> None:
-        """Record the failure with its description and likely causes (never a secret: names only)."""
+        """Record the failure with its description and likely causes (names, never secrets)."""
         description, causes = describe(error)
         merged = list(dict.fromkeys([*getattr(error, "causes", ()), *causes]))
         if self.store is not None and self.started is not None:

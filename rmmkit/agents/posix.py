@@ -8,6 +8,7 @@ state, the version command and the in-progress marker come back from one
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import shlex
 from pathlib import Path, PurePosixPath
@@ -29,7 +30,8 @@ if [ -n "$s" ]; then
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
     echo "SERVICE=$(systemctl is-active "$s" 2>/dev/null | head -n 1)"
   elif [ "$(uname -s)" = Darwin ]; then
-    if launchctl list 2>/dev/null | grep -q -- "$s"; then echo SERVICE=active; else echo SERVICE=inactive; fi
+    if launchctl list 2>/dev/null | grep -q -- "$s"; then echo SERVICE=active
+    else echo SERVICE=inactive; fi
   else echo SERVICE=unknown; fi
 fi
 v={version_command}
@@ -140,7 +142,5 @@ class PosixTarget:
         folder = str(PurePosixPath(remote).parent)
         if "/rmmkit-" not in folder:
             return  # never remove anything we did not create
-        try:
+        with contextlib.suppress(Exception):  # cleanup must not hide the deployment's outcome
             self.conn.run(f"rm -rf {shlex.quote(folder)}")
-        except Exception:  # cleanup must not hide the deployment's own outcome
-            pass

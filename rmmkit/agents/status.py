@@ -1,4 +1,4 @@
-"""Agent status from what a target observed: installed / not_installed / outdated / in_progress / unknown.
+"""Agent status from a probe: installed, not_installed, outdated, in_progress, unknown.
 
 Why separate from probing: probing is per transport (a shell script over
 SSH, registry and service queries over SMB); deciding what the observations
@@ -60,7 +60,8 @@ def classify(probe: Probe, expected: str, detect: dict[str, Any]) -> AgentState:
     """Turn observations into a status; ``detect`` is the inventory's Agent.detect."""
     if probe.in_progress:
         return AgentState("in_progress", None, expected, "a deployment is running on the host")
-    version = probe.registry_version or parse_version(probe.version_output, detect.get("version_regex"))
+    version = probe.registry_version or parse_version(probe.version_output,
+                                                      detect.get("version_regex"))
     evidence = [probe.file is True, probe.service == "active", probe.version_rc == 0,
                 probe.registry_version is not None]
     checked = [probe.file is not None, probe.service not in (None, "unknown"),

@@ -24,7 +24,8 @@ from rmmkit.errors import (
     YamlSyntaxError,
 )
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "topology.json"
+# Shipped inside the package like the other schemas; schemas/topology.json links here.
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "topology.json"
 DEFAULT_TOPOLOGY = Path(__file__).with_name("data") / "default.yml"
 WINDOWS_KINDS = {"windows-smb"}
 

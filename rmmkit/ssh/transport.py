@@ -130,7 +130,8 @@ class SshTransport(Transport):
         offered = list(opts.key_types)
         wanted = []
         for keytype in pinned:
-            names = ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] if keytype == "ssh-rsa" else [keytype]
+            rsa = ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]
+            names = rsa if keytype == "ssh-rsa" else [keytype]
             wanted += [n for n in names if n in offered and n not in wanted]
         opts.key_types = wanted + [k for k in offered if k not in wanted]
 

@@ -47,10 +47,7 @@ class RunsMixin(StoreBase):
                 scope_key=scope_of(sites), check_mode=bool(check), hosts=int(hosts),
                 status=RUNNING, started=now, owner_host=owner.host, owner_pid=owner.pid,
                 owner_token=owner.token, heartbeat=now))
-            # a lock this process took before beginning the run now names the run
-            conn.execute(site_locks.update().where(
-                site_locks.c.site.in_(list(sites)), site_locks.c.owner_token == owner.token,
-                site_locks.c.run_id.is_(None)).values(run_id=run_id))
+            _link_locks(conn, list(sites), owner.token, run_id)
         self._start_heartbeat()
         return run_id
 
@@ -68,6 +65,8 @@ class RunsMixin(StoreBase):
             conn.execute(runs.update().where(runs.c.run_id == run_id).values(
                 status=RUNNING, ended=None, owner_host=owner.host, owner_pid=owner.pid,
                 owner_token=owner.token, heartbeat=now))
+            sites = conn.execute(sa.select(runs.c.sites).where(runs.c.run_id == run_id)).scalar()
+            _link_locks(conn, list(sites or []), owner.token, run_id)
             done = conn.execute(sa.select(task_results.c.host, task_results.c.task)
                                 .where(task_results.c.run_id == run_id))
             pairs = {(row.host, row.task) for row in done}
@@ -159,6 +158,13 @@ class RunsMixin(StoreBase):
                 conn.execute(scans.update().where(scans.c.scan_id == row["scan_id"])
                              .values(status=INTERRUPTED, ended=row["heartbeat"]))
         return marked
+
+
+def _link_locks(conn: sa.Connection, sites: list[str], token: str, run_id: str) -> None:
+    """Locks this process took before beginning (or resuming) the run now name the run."""
+    conn.execute(site_locks.update().where(
+        site_locks.c.site.in_(sites), site_locks.c.owner_token == token,
+        site_locks.c.run_id.is_(None)).values(run_id=run_id))
 
 
 def _result_row(run_id: str, r: TaskResult) -> dict[str, Any]:

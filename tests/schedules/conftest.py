@@ -66,6 +66,7 @@ class Project:
         *,
         sites: list[str] | None = None,
         ranges: list[str] | None = None,
+        actions: tuple[str, ...] = ("noop",),
     ) -> Path:
         targets: dict[str, Any] = {}
         if sites:
@@ -82,7 +83,7 @@ class Project:
             text += textwrap.dedent(schedule)
         elif schedule is not None:
             text += yaml.safe_dump({"schedule": schedule}, sort_keys=False)
-        text += "tasks:\n  - name: nothing\n    action: noop\n"
+        text += "tasks:\n" + "".join(f"  - name: {a}\n    action: {a}\n" for a in actions)
         path = self.root / "playbooks" / f"{name}.yml"
         path.write_text(text)
         return path

@@ -1,8 +1,8 @@
 """Real time, real processes: every-minute schedules, two schedulers, ``kill -9``, catch-up.
 
 About two minutes: the one test of this area that waits for the wall clock.
-The scheduled playbook runs the real ``noop`` action on the loopback lab site
-(127.0.0.1-127.0.0.4) through the real runner and store.
+The scheduled playbook runs the real ``discover`` and ``noop`` actions on the
+loopback lab site (127.0.0.1-127.0.0.4) through the real runner and store.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def wait_for(predicate, timeout: float, what: str):
 def test_every_minute_exactly_once_survives_kill_9_and_catches_up(
     project: Project, tmp_path: Path
 ) -> None:
-    project.playbook("every", EVERY_MINUTE, sites=["lab"])
+    project.playbook("every", EVERY_MINUTE, sites=["lab"], actions=("discover", "noop"))
     db_url = f"sqlite:///{tmp_path / 'store.db'}"
     log = tmp_path / "scheduler.log"
     store = open_store(db_url, project.root)
@@ -118,4 +118,7 @@ def test_every_minute_exactly_once_survives_kill_9_and_catches_up(
     recorded_runs = store.select(sa.select(run_table.c.run_id, run_table.c.status))
     # Exactly once: one runner run per started claim, none extra from the second scheduler.
     assert len([r for r in recorded_runs if r["status"] == "ok"]) == len(started)
+    scans = [s for s in store.scans(site="lab") if s["status"] == "finished"]
+    assert len(scans) == len(started)  # each started run scanned the loopback site once
+    assert {h["ip"] for h in store.latest_hosts("lab")} <= {f"127.0.0.{i}" for i in range(1, 5)}
     store.close()

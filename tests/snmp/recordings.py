@@ -14,6 +14,7 @@ import snmpsim_data
 
 DATA = Path(snmpsim_data.__file__).parent / "data"
 HERE = Path(__file__).parent / "data"
+LAB = Path(__file__).resolve().parents[2] / "rmmkit" / "lab" / "data"
 
 # community (file name served by snmpsim) -> (recording, class the device really is)
 RECORDINGS: dict[str, tuple[Path, str]] = {
@@ -31,7 +32,8 @@ RECORDINGS: dict[str, tuple[Path, str]] = {
     "windows-xp": (DATA / "os/windows/XP.snmprec.bz2", "windows"),
     "windows-2003": (DATA / "os/windows/server-2003-5-2.snmprec.bz2", "windows"),
     "pdu-apc": (DATA / "UPS/apc-7902b.snmprec", "snmp"),
-    "printer-hp": (HERE / "printer.snmprec", "printer"),
+    "printer-hp": (HERE / "printer.snmprec", "printer"),  # printer on hrDevice row 2 of 2
+    "printer-lab": (LAB / "printer.snmprec", "printer"),  # the lab's printer (rmmkit.lab)
 }
 
 # snmpsim answers a GETNEXT by scanning its index, which takes seconds on big

@@ -37,17 +37,20 @@ def host_for(name, community_var, port, site="hq"):
     )
 
 
-def run_action(session, host, action, args=None):
-    cache = ConnectionCache(
-        host, lambda n, h, t: session.transport(n).open(h, timeout=t), timeout=10
-    )
-    ctx = TaskContext(
-        host=host, task=Task(name=action, action=action), session=session, connections=cache
-    )
+def opener(session):
+    return lambda name, host, timeout: session.transport(name).open(host, timeout=timeout)
+
+
+def run_action(session, host, action, args=None, cache=None):
+    own = cache is None
+    cache = cache or ConnectionCache(host, opener(session), timeout=10)
+    task = Task(name=action, action=action)
+    ctx = TaskContext(host=host, task=task, session=session, connections=cache)
     try:
         return session.action(action).run(ctx, args or {})
     finally:
-        cache.close_all()
+        if own:
+            cache.close_all()
 
 
 def test_poll_stores_facts_and_report_shows_them(session, snmpsim_agent, monkeypatch, tmp_path):
@@ -96,8 +99,11 @@ def test_poll_stores_facts_and_report_shows_them(session, snmpsim_agent, monkeyp
 def test_icmp_only_device(session, monkeypatch):
     monkeypatch.setenv("RMKS_ANY_COMMUNITY", "public")
     silent = host_for("pingonly", "RMKS_ANY_COMMUNITY", free_udp_port())
-    outcome = run_action(session, silent, "snmp_identify", {"timeout": 0.3, "retries": 0})
-    assert outcome.data["kind"] == "icmp"
+    cache = ConnectionCache(silent, opener(session), timeout=10)
+    outcome = run_action(session, silent, "snmp_identify", {"timeout": 0.3, "retries": 0}, cache)
+    assert outcome.data["kind"] == "icmp" and "no SNMP answer" in outcome.msg
+    assert run_action(session, silent, "snmp_poll", {}, cache).skipped
+    assert session.store.facts(kind="snmp", host="pingonly")[0]["data"]["kind"] == "icmp"
     with pytest.raises(UnreachableError, match="wrong community or host down"):
         run_action(
             session, silent, "snmp_identify", {"timeout": 0.3, "retries": 0, "icmp_fallback": False}

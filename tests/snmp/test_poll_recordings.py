@@ -75,9 +75,10 @@ def test_ups_tab(polled, community):
     assert row["replace_indicator"] is ("1.3.6.1.2.1.33.1.6.3.1" in alarms)
 
 
-def test_printer_tab(polled):
-    rec = load(RECORDINGS["printer-hp"][0])
-    _dev, row = polled["printer-hp"]
+@pytest.mark.parametrize("community", communities({"printer"}))
+def test_printer_tab(polled, community):
+    rec = load(RECORDINGS[community][0])
+    _dev, row = polled[community]
     index = next(
         o.rsplit(".", 1)[1]
         for o, e in column(rec, "1.3.6.1.2.1.25.3.2.1.2")
