@@ -57,6 +57,29 @@ def _store(ctx: TaskContext, data: dict[str, Any]) -> None:
         store.add_facts(ctx.host.name, ctx.host.site, FACT_KIND, data, collected_at=time.time())
 
 
+AVAILABILITY_KEYS = ("availability", "device_availability", "machine_availability")
+
+
+def mark_unavailable(ctx: TaskContext) -> None:
+    """Store the device's last known fact again, flagged unavailable (the tab's alert).
+
+    Why: a device that stopped answering must not keep looking "available" in
+    the report just because its last good poll was stored.
+    """
+    store = getattr(ctx.session, "store", None)
+    if store is None:
+        return
+    known = store.facts(kind=FACT_KIND, site=ctx.host.site, host=ctx.host.name)
+    if not known:
+        return
+    data = dict(known[-1]["data"])
+    tab = dict(data.get("tab") or {"address": ctx.host.address, "name": ctx.host.name})
+    for key in AVAILABILITY_KEYS:
+        tab[key] = "unavailable"
+    data["tab"] = tab
+    _store(ctx, data)
+
+
 def _fact(dev: Any, tab: dict[str, Any] | None = None) -> dict[str, Any]:
     data = dev.as_dict()
     if tab is not None:
@@ -83,6 +106,7 @@ class SnmpIdentify(Action):
             dev = conn.identify()
         except UnreachableError:
             if not args.get("icmp_fallback", True) or not answers_ping(ctx.host.address):
+                mark_unavailable(ctx)
                 raise
             data = {
                 "address": ctx.host.address,
@@ -122,7 +146,11 @@ class SnmpPoll(Action):
         conn = _connection(ctx, args)
         if getattr(conn, "icmp_only", False):
             return Outcome(skipped=True, msg="ICMP-only device (snmp_identify): nothing to poll")
-        dev, tab = conn.poll()
+        try:
+            dev, tab = conn.poll()
+        except UnreachableError:
+            mark_unavailable(ctx)
+            raise
         data = _fact(dev, tab)
         _store(ctx, data)
         return Outcome(msg=f"{dev.label}: polled {len(tab)} values", data=data)

@@ -16,6 +16,7 @@ CAUSES: dict[str, tuple[str, tuple[str, ...]]] = {
     "auth_failed": ("Authentication failed", (
         "incorrect login credentials are configured",
         "the account is locked, expired or not allowed to log in remotely",
+        "password authentication is disabled on the host (key only)",
         "add the working account as an additional credential of the site",
     )),
     "host_key_changed": ("Host key changed", (
@@ -85,6 +86,6 @@ def describe(error: BaseException) -> tuple[str, tuple[str, ...]]:
 @hookimpl
 def rmmkit_explain_error(error: BaseException) -> list[str] | None:
     code: Any = getattr(error, "code", None)
-    if code in CAUSES:
+    if code in CAUSES and not getattr(error, "causes", ()):  # the error's own are more precise
         return list(CAUSES[code][1])
     return None

@@ -107,6 +107,7 @@ class PosixTarget:
             self.conn.put(local, remote)
         except OSError as exc:
             code = self._space_code(local, folder)
+            self.cleanup(remote)
             what = "not enough space" if code == "disk_full" else (exc.strerror or str(exc))
             raise AgentError(f"{self.conn.host.name}: copying {local.name} to {folder} failed: "
                              f"{what}", host=self.conn.host.name, code=code) from None

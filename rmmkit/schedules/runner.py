@@ -173,22 +173,22 @@ class Scheduler:
 
     def _decide(self, entry: Entry, due: dt.datetime, missed: int, now: dt.datetime) -> Decision:
         schedule, late = entry.schedule, now - due
-        action = "started"
+        action, note = "started", ""
         if late > self.tolerance:
             if schedule.misfire_policy == "skip":
                 action = "skipped"
             elif schedule.misfire_grace is not None and late > schedule.misfire_grace:
                 action = "missed"
             else:
-                log.warning(
-                    "schedule %s: catching up the run due %s (%s late, %d earlier missed)",
-                    entry.id,
-                    due.isoformat(),
-                    late,
-                    missed,
-                )
+                note = f"catching up the run due {due.isoformat()} ({late} late)"
+        if missed:
+            note = (
+                note or f"run due {due.isoformat()}"
+            ) + f"; {missed} earlier missed runs coalesced"
         if not self.store.claim_schedule_run(entry.id, due):
             return Decision(entry.id, due, "claimed-elsewhere", missed)
+        if note:
+            log.warning("schedule %s: %s", entry.id, note)
         if action == "started" and any(run.entry.id == entry.id for run in self.active.values()):
             action = "busy"  # the previous run of this schedule is still going
         if action != "started":
@@ -245,6 +245,14 @@ class Scheduler:
     ) -> list[tuple[str, dt.datetime]]:
         """Tick until stopped (``once``: one tick, then wait for its runs); returns abandoned."""
         self.abandon_dead_claims()
+        self.refresh()
+        known = {e.id for e in self.entries.values() if e is not None}
+        for wanted in sorted(self.only - known):
+            log.warning(
+                "--only %s: no playbook declares that schedule (ids: %s)",
+                wanted,
+                ", ".join(sorted(known)) or "none",
+            )
         while True:
             self.refresh()
             self.tick()

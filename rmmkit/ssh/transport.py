@@ -25,12 +25,6 @@ from rmmkit.ssh.connection import Login, SshConnection
 from rmmkit.ssh.knownhosts import KnownHosts
 from rmmkit.transports.base import Transport
 
-AUTH_CAUSES = (
-    "incorrect login credentials are configured",
-    "the account is locked, expired or not allowed to log in over SSH",
-    "password authentication is disabled on the host (key only)",
-)
-
 
 def known_hosts_path(session: Any) -> Path:
     """``settings["known_hosts"]``, else beside the inventory, else in the project folder."""
@@ -172,7 +166,7 @@ class SshTransport(Transport):
                 causes=("declare a credential for the site or host (additional credentials)",))
         raise AuthenticationError(
             f"{host.name}: SSH login refused for {', '.join(tried)}", host=host.name,
-            code="auth_failed", causes=AUTH_CAUSES)
+            code="auth_failed")
 
     def _attempts(self, host: Any) -> Iterator[Attempt]:
         yield from attempts(host, self.material)

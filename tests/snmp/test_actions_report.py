@@ -114,3 +114,16 @@ def test_host_without_snmp_credential_is_refused(session):
     bare = ResolvedHost(name="bare", address="127.0.0.1")
     with pytest.raises(Exception, match="no SNMP credential"):
         run_action(session, bare, "snmp_identify")
+
+
+def test_device_that_stops_answering_is_reported_unavailable(session, snmpsim_agent, monkeypatch):
+    monkeypatch.setenv("RMKS_LNX_COMMUNITY", "linux-slackware")
+    linux = host_for("lnx1", "RMKS_LNX_COMMUNITY", snmpsim_agent.port)
+    run_action(session, linux, "snmp_poll")
+    assert session.store.facts(host="lnx1")[0]["data"]["tab"]["machine_availability"] == "available"
+    monkeypatch.setenv("RMKS_LNX_COMMUNITY", "gone")  # the agent no longer answers us
+    with pytest.raises(UnreachableError):
+        run_action(session, linux, "snmp_poll", {"timeout": 0.3, "retries": 0})
+    latest = session.store.facts(host="lnx1")[0]["data"]
+    assert latest["tab"]["machine_availability"] == "unavailable"
+    assert latest["class"] == "linux"  # what it was is kept

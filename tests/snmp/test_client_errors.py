@@ -116,3 +116,19 @@ def test_auth_repr_hides_secrets(v3_auth, v2c_auth):
     assert V3_AUTH not in repr(v3_auth) and V3_PRIV not in repr(v3_auth)
     assert str(v2c_auth.community.reveal()) not in repr(v2c_auth)
     assert v3_auth.secure and not v2c_auth.secure
+
+
+@pytest.mark.parametrize("version", ["1", "2c", "3"])
+def test_identify_answers_the_same_on_every_version(snmpd_agent, v2c_auth, v3_auth, version):
+    """v1 GETNEXT (with noSuchName handling), v2c GETBULK and v3 all classify alike."""
+    from rmmkit.snmp.classify import load_ruleset
+    from rmmkit.snmp.identify import identify
+
+    auth = {"1": SnmpAuth.v1(v2c_auth.community), "2c": v2c_auth, "3": v3_auth}[version]
+    dev = run_sync(
+        lambda c: identify(c, snmpd_agent.host, [auth], load_ruleset()), opts(snmpd_agent)
+    )
+    assert dev.device_class == "linux" and dev.version == version
+    assert dev.identity.sys_services == 72  # from the snmpd.conf the fixture wrote
+    assert {"host_resources", "ucd_snmp"} <= dev.identity.mibs
+    assert dev.secure is (version == "3")
