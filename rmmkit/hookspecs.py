@@ -147,3 +147,16 @@ def rmmkit_snmp_classification_rules() -> list[Any] | None:
 
     :return: a list of paths or dicts, or ``None``.
     """
+
+
+@hookspec
+def rmmkit_windows_error_table() -> list[Any] | None:
+    """Add or extend entries of the Windows error table (NT status / Win32 / DCE-RPC → causes).
+
+    Each item is a path to a YAML file shaped like ``rmmkit/data/windows/errors.yml``
+    or the same structure as a dict (``entries``: id, codes, message, category,
+    causes).  An entry with a new id is added; one with an existing id gets the
+    extra codes and causes.  All answers are merged after the built-in table.
+
+    :return: a list of paths or dicts, or ``None``.
+    """

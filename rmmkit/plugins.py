@@ -33,6 +33,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "rmmkit.snmp.plugin",
     "rmmkit.ssh.plugin",
     "rmmkit.actions.agents",
+    "rmmkit.windows.plugin",
 )
 
 REGISTRY_KINDS: dict[str, str] = {

@@ -87,6 +87,7 @@ class Lifecycle:
                  host: Any, base_dir: Path, timeout: float) -> None:
         self.target, self.agent, self.recorder = target, agent, recorder
         self.host, self.base_dir, self.timeout = host, base_dir, timeout
+        self.ran = False  # the host ran our command: after a failure its state is unknown
 
     def deploy(self, check: bool) -> Change:
         before = observe(self.target, self.agent)
@@ -126,7 +127,7 @@ class Lifecycle:
                 self.target.mark(self.agent, False)
             after = self._verify(lambda s: s.status == "installed")
         except BaseException as exc:
-            self.recorder.fail(exc, "unknown" if remote else before.status, before.version)
+            self.recorder.fail(exc, "unknown" if self.ran else before.status, before.version)
             raise
         result = "installed" if operation == "install" else "updated"
         self.recorder.finish(result, after.status, after.version)
@@ -147,7 +148,7 @@ class Lifecycle:
             self._run("uninstall", installer="")
             after = self._verify(lambda s: s.status == "not_installed")
         except BaseException as exc:
-            self.recorder.fail(exc, "unknown", before.version)
+            self.recorder.fail(exc, "unknown" if self.ran else before.status, before.version)
             raise
         self.recorder.finish("uninstalled", after.status, None)
         return Change(self.agent.name, "uninstall", before, after, True)
@@ -157,6 +158,7 @@ class Lifecycle:
                      "agent": self.agent.name, "inventory_hostname": self.host.name}
         command = render(self.agent.commands[key], variables)
         res = self.target.execute(command, self.timeout)
+        self.ran = True
         if res.rc != 0:
             tail = (res.err.strip() or res.out.strip()).splitlines()[-1:] or ["no output"]
             raise AgentError(f"{self.host.name}: {key} command exited {res.rc}: {tail[0][:200]}",

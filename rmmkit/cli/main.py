@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rmmkit.cli.windows",
     "rmmkit.cli.snmp",
     "rmmkit.cli.schedule",
+    "rmmkit.cli.scheduler",
 )
 
 _loaded = False

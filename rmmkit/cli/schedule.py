@@ -1,4 +1,4 @@
-"""``rmmkit schedule list|next|check|export``, ``rmmkit scheduler run``, ``report scan-config``.
+"""``rmmkit schedule list|next|check|export`` and ``rmmkit report scan-config``.
 
 Why thin: loading, next-run computation, conflict detection, export and the
 scheduler loop live in :mod:`rmmkit.schedules`; these commands parse options
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
-import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,7 +18,7 @@ import click
 from tabulate import tabulate
 
 from rmmkit.cli.groups import cli, report
-from rmmkit.errors import EXIT_INTERRUPTED, EXIT_INVALID_INPUT, InputError
+from rmmkit.errors import EXIT_INVALID_INPUT, InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_DB = Path(".rmmkit") / "rmmkit.db"
@@ -61,7 +59,7 @@ def db_options(func: F) -> F:
     )(func)
 
 
-def _project(project_dir: Path | None) -> Path:
+def project_of(project_dir: Path | None) -> Path:
     return (project_dir or Path.cwd()).resolve()
 
 
@@ -115,7 +113,7 @@ def schedule_list(
     """Every scheduled playbook: sites, frequency, next run, where declared."""
     from rmmkit.schedules.rrules import next_runs
 
-    project, now = _project(project_dir), _when(start)
+    project, now = project_of(project_dir), _when(start)
     rows = []
     for entry in _catalog(project, playbook_paths, inventory):
         upcoming = next_runs(entry.schedule, now, 1)
@@ -150,7 +148,7 @@ def schedule_next(
     """The next COUNT runs of every schedule, in its zone and in UTC."""
     from rmmkit.schedules.rrules import next_runs
 
-    project, now = _project(project_dir), _when(start)
+    project, now = project_of(project_dir), _when(start)
     runs = {
         e.id: next_runs(e.schedule, now, count)
         for e in _catalog(project, playbook_paths, inventory)
@@ -201,7 +199,7 @@ def schedule_check(
     from rmmkit.schedules import conflicts as cf
     from rmmkit.schedules.model import parse_interval
 
-    project, now = _project(project_dir), _when(start)
+    project, now = project_of(project_dir), _when(start)
     try:
         window = parse_interval(horizon)
     except ValueError:
@@ -269,7 +267,7 @@ def schedule_export(
 
     if fmt is None:
         raise InputError("schedule export needs a format", expected="--cron or --systemd")
-    project = _project(project_dir)
+    project = project_of(project_dir)
     schedules = [e.schedule for e in _catalog(project, playbook_paths, inventory)]
     if fmt == "cron":
         click.echo(export_cron(schedules, project, executable), nl=False)
@@ -282,83 +280,6 @@ def schedule_export(
             click.echo(str(out_dir / name))
         else:
             click.echo(f"# --- {name} ---\n{text}")
-
-
-@cli.group("scheduler")
-def scheduler_group() -> None:
-    """The long-running scheduler that starts due scans."""
-
-
-@scheduler_group.command("run")
-@declared_options
-@db_options
-@click.option("--once", is_flag=True, help="One tick: start what is due, wait for it, exit (cron).")
-@click.option(
-    "--tick",
-    type=click.FloatRange(min=0.05),
-    default=5.0,
-    show_default=True,
-    help="Seconds between checks (and between re-reads of changed YAML).",
-)
-@click.option("--only", multiple=True, metavar="ID", help="Only these schedule ids (repeatable).")
-@click.option(
-    "--drain",
-    type=click.FloatRange(min=0),
-    default=30.0,
-    show_default=True,
-    help="On SIGTERM: seconds running scans may finish before they are stopped.",
-)
-@click.pass_context
-def scheduler_run(
-    ctx: click.Context,
-    project_dir: Path | None,
-    playbook_paths: tuple[Path, ...],
-    inventory: Path | None,
-    db_url: str | None,
-    once: bool,
-    tick: float,
-    only: tuple[str, ...],
-    drain: float,
-) -> None:
-    """Start due scans exactly once; catch up per misfire policy; SIGTERM stops cleanly."""
-    from rmmkit.plugins import load_plugins
-    from rmmkit.schedules.launch import run_entry
-    from rmmkit.schedules.runner import Scheduler
-    from rmmkit.store import open_store
-
-    project = _project(project_dir)
-    logging.getLogger("rmmkit.scheduler").setLevel(logging.INFO)
-    store = open_store(db_url, project)
-
-    def launcher(entry: Any, cancel: Any) -> str:
-        return run_entry(entry, cancel, project_dir=project, db_url=db_url)
-
-    scheduler = Scheduler(
-        store,
-        launcher,
-        list(playbook_paths) or [project / "playbooks"],
-        project,
-        plugins=load_plugins(),
-        inventory_path=inventory,
-        tick_seconds=tick,
-        only=frozenset(only),
-    )
-    stopped: list[int] = []
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        stopped.append(signum)
-        scheduler.stop()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        abandoned = scheduler.run_forever(once=once, drain=drain)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        store.close()
-    for schedule_id, due in abandoned:
-        click.echo(f"rmmkit: abandoned the run of {schedule_id} due {due.isoformat()}", err=True)
-    ctx.exit(EXIT_INTERRUPTED if abandoned else 0)
 
 
 @report.command("scan-config")
@@ -386,7 +307,7 @@ def report_scan_config(
     """Every schedule by site: ranges, excludes, credential names, frequency, next runs."""
     from rmmkit.schedules.report import scan_config_rows
 
-    project, now = _project(project_dir), _when(start)
+    project, now = project_of(project_dir), _when(start)
     rows = scan_config_rows(_catalog(project, playbook_paths, inventory), now, count, set(sites))
     if as_json:
         click.echo(json.dumps(rows, indent=2))

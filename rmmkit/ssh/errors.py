@@ -4,8 +4,9 @@ Why subclasses with a ``code``: the runner only knows the contract classes
 (a failure that is not an :class:`~rmmkit.errors.UnreachableError` fails
 the host, it does not skip it as unreachable).  A host key problem is not
 an authentication failure (no credential was even tried), so it derives
-from :class:`~rmmkit.errors.TransportError` directly; the ``code`` lets :mod:`rmmkit.agents.causes` pick
-the likely causes and lets reports group failures without parsing text.
+from :class:`~rmmkit.errors.TransportError` directly.  The ``code`` lets
+:mod:`rmmkit.agents.causes` pick the likely causes and lets reports group
+failures without parsing text.
 """
 
 from __future__ import annotations

@@ -146,7 +146,10 @@ def raw_code(exc: BaseException, port: int = 0) -> tuple[str, int | str | None, 
         return "nt", code, _nt_name(code)
     if isinstance(exc, rpcrt.DCERPCException):
         code = exc.get_error_code()
-        if code is None and exc.error_string:  # fault PDUs carry a name, not a number
+        text = str(exc.error_string or "")
+        if code is None and "abstract_syntax_not_supported" in text:  # the interface is absent
+            return "rpc", "abstract_syntax_not_supported", "the RPC interface is not offered"
+        if code is None and text:  # fault PDUs carry a name, not a number
             names = {v[0] if isinstance(v, tuple) else v: k for k, v in rpcrt.rpc_status_codes.items()}
             code = names.get(str(exc.error_string).split()[0])
         if code in rpcrt.rpc_status_codes and type(exc) is rpcrt.DCERPCException:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rmmkit.errors import InputError
+from rmmkit.errors import InputError, TransportError
 from rmmkit.windows.errors import windows_error
 from rmmkit.windows.smb import SmbSession
 
@@ -71,7 +71,7 @@ class Registry:
     def _call(self, what: str, fn: Any, *args: Any) -> Any:
         try:
             return fn(*args)
-        except InputError:
+        except (InputError, TransportError):
             raise
         except Exception as exc:
             raise windows_error(exc, what, self.smb.host, context="winreg", table=self.smb.table) from None

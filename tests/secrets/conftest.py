@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,16 @@ def make_resolver(plugins, tmp_path: Path):
         return SecretResolver(plugins.secret_sources, **kwargs)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _library_loggers_at_debug():
+    """An earlier CLI run in the same process may have quietened library loggers
+    (``rmmkit -v`` does); the leak tests need their DEBUG output, so reset them."""
+    names = ("paramiko", "impacket", "pysnmp", "asyncio", "alembic")
+    saved = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    yield
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)

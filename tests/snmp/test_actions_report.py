@@ -121,9 +121,9 @@ def test_device_that_stops_answering_is_reported_unavailable(session, snmpsim_ag
     linux = host_for("lnx1", "RMKS_LNX_COMMUNITY", snmpsim_agent.port)
     run_action(session, linux, "snmp_poll")
     assert session.store.facts(host="lnx1")[0]["data"]["tab"]["machine_availability"] == "available"
-    monkeypatch.setenv("RMKS_LNX_COMMUNITY", "gone")  # the agent no longer answers us
+    gone = host_for("lnx1", "RMKS_LNX_COMMUNITY", free_udp_port())  # the agent stopped answering
     with pytest.raises(UnreachableError):
-        run_action(session, linux, "snmp_poll", {"timeout": 0.3, "retries": 0})
+        run_action(session, gone, "snmp_poll", {"timeout": 0.3, "retries": 0})
     latest = session.store.facts(host="lnx1")[0]["data"]
     assert latest["tab"]["machine_availability"] == "unavailable"
     assert latest["class"] == "linux"  # what it was is kept
