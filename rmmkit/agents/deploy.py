@@ -103,12 +103,12 @@ class Lifecycle:
             operation = "update"
         if operation == "none" or check:
             return Change(self.agent.name, operation, before, None, operation != "none")
-        os_name, arch = self.target.platform()
-        inst = choose_installer(self.agent, os_name, arch, self.host.name)
-        local = local_installer(inst, self.base_dir, self.agent, self.host.name)
         self.recorder.start(before.version, self.agent.version)
         remote = ""
         try:
+            os_name, arch = self.target.platform()
+            inst = choose_installer(self.agent, os_name, arch, self.host.name)
+            local = local_installer(inst, self.base_dir, self.agent, self.host.name)
             self.target.mark(self.agent, True)
             try:
                 remote = self.target.stage(local, self.agent)

@@ -42,16 +42,28 @@ def _materials(params: dict[str, Any]) -> tuple[list[Any], Any]:
     if params["credential"]:
         return _from_inventory(params["credential"], params["inventory"])
     if not params["user"]:
-        raise InputError("no credential given", expected="--user DOMAIN/USER with --password-env VAR "
-                         "or --nthash-env VAR, or --credential NAME -i INVENTORY")
+        raise InputError(
+            "no credential given",
+            expected="--user DOMAIN/USER with --password-env VAR "
+            "or --nthash-env VAR, or --credential NAME -i INVENTORY",
+        )
     user, domain = split_user(params["user"], "")
     if params["nthash_env"]:
         nt = _env_secret(params["nthash_env"], "the NTLM hash").reveal_str().split(":")[-1]
         return [Material("cli", "ntlm_hash", user, domain, nt_hash=Secret(nt.lower()))], None
     if params["password_env"]:
-        return [Material("cli", "password", user, domain,
-                         password=_env_secret(params["password_env"], "the password"))], None
-    raise InputError(f"--user {params['user']} needs a secret", expected="--password-env VAR or --nthash-env VAR")
+        return [
+            Material(
+                "cli",
+                "password",
+                user,
+                domain,
+                password=_env_secret(params["password_env"], "the password"),
+            )
+        ], None
+    raise InputError(
+        f"--user {params['user']} needs a secret", expected="--password-env VAR or --nthash-env VAR"
+    )
 
 
 def _from_inventory(names: tuple[str, ...], inventory: Path | None) -> tuple[list[Any], Any]:
@@ -69,9 +81,13 @@ def _from_inventory(names: tuple[str, ...], inventory: Path | None) -> tuple[lis
     for name in names:
         cred = inv.credentials.get(name)
         if cred is None or cred.kind not in WINDOWS_KINDS:
-            known = ", ".join(sorted(c for c, v in inv.credentials.items() if v.kind in WINDOWS_KINDS))
-            raise UnknownReference(f"no Windows credential {name!r} in {inventory}",
-                                   expected=f"one of: {known or 'none'}")
+            known = ", ".join(
+                sorted(c for c, v in inv.credentials.items() if v.kind in WINDOWS_KINDS)
+            )
+            raise UnknownReference(
+                f"no Windows credential {name!r} in {inventory}",
+                expected=f"one of: {known or 'none'}",
+            )
         out.append(materialize(cred, session.secrets))
     sites = inv.sites.values()
     scope = Scope([r for s in sites for r in s.ranges], [e for s in sites for e in s.excludes])
@@ -100,7 +116,9 @@ def _render(results: list[Any], fmt: str) -> None:
 @click.argument("hosts", nargs=-1, required=True)
 @click.option("--user", help="DOMAIN/USERNAME (or a local user name).")
 @click.option("--password-env", metavar="VAR", help="Environment variable holding the password.")
-@click.option("--nthash-env", metavar="VAR", help="Environment variable holding the NT hash (or LM:NT).")
+@click.option(
+    "--nthash-env", metavar="VAR", help="Environment variable holding the NT hash (or LM:NT)."
+)
 @click.option("--credential", multiple=True, help="Inventory credential(s), tried in order.")
 @click.option("-i", "--inventory", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds per rung.")
@@ -137,8 +155,10 @@ def explain_cmd(code: str) -> None:
     table = builtin_table()
     found = [(k, e) for k in kinds if (e := table.lookup(k, value)) is not None]
     if not found:
-        raise InputError(f"no Windows error {code!r} in the table",
-                         expected="nt:0x…, win32:N, rpc:0x… or net:refused_445|timeout|reset")
+        raise InputError(
+            f"no Windows error {code!r} in the table",
+            expected="nt:0x…, win32:N, rpc:0x… or net:refused_445|timeout|reset",
+        )
     for k, entry in found:
         click.echo(f"{k} {raw}: {entry['message']}  [{entry.get('category', '')}]")
         for cause in entry.get("causes", []):

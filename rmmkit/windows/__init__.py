@@ -13,5 +13,12 @@ from rmmkit.windows.errors import Failure, classify, error_table, windows_error
 from rmmkit.windows.preflight import Preflight, preflight
 from rmmkit.windows.smb import SmbSession
 
-__all__ = ["Failure", "Preflight", "SmbSession", "classify", "error_table", "preflight",
-           "windows_error"]
+__all__ = [
+    "Failure",
+    "Preflight",
+    "SmbSession",
+    "classify",
+    "error_table",
+    "preflight",
+    "windows_error",
+]

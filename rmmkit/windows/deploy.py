@@ -41,7 +41,9 @@ class WindowsTarget:
 
     def __init__(self, conn: Any, method: str = "auto") -> None:
         if method not in METHODS:
-            raise InputError(f"unknown Windows deploy method {method!r}", expected=", ".join(METHODS))
+            raise InputError(
+                f"unknown Windows deploy method {method!r}", expected=", ".join(METHODS)
+            )
         self.conn = conn
         self.requested = method
         self._method: str | None = None if method == "auto" else method
@@ -58,18 +60,23 @@ class WindowsTarget:
         return self._method
 
     def _choose(self) -> str:
-        for name, opener in (("wmi", lambda: self.conn.wmi.connect()),
-                             ("service", lambda: self.conn.services.open(admin=True)),
-                             ("remote_registry", lambda: self.conn.registry.read(RUN_ONCE, "x"))):
+        for name, opener in (
+            ("wmi", lambda: self.conn.wmi.connect()),
+            ("service", lambda: self.conn.services.open(admin=True)),
+            ("remote_registry", lambda: self.conn.registry.read(RUN_ONCE, "x")),
+        ):
             try:
                 opener()
             except TransportError:
                 self.tried.append(name)
                 continue
             return name
-        raise TransportError(f"{self.host}: no deploy method opens (tried wmi, service, "
-                             "remote_registry)", host=self.host, code="no_method",
-                             causes=("run `rmmkit windows preflight` on the host for each rung's error",))
+        raise TransportError(
+            f"{self.host}: no deploy method opens (tried wmi, service, remote_registry)",
+            host=self.host,
+            code="no_method",
+            causes=("run `rmmkit windows preflight` on the host for each rung's error",),
+        )
 
     def platform(self) -> tuple[str, str]:
         try:
@@ -99,8 +106,13 @@ class WindowsTarget:
             except TransportError:
                 registry_version = None
         busy = self.conn.smb.exists("ADMIN$", _marker(agent))
-        return Probe(file=file, service=service, registry_version=registry_version, in_progress=busy,
-                     os="windows")
+        return Probe(
+            file=file,
+            service=service,
+            registry_version=registry_version,
+            in_progress=busy,
+            os="windows",
+        )
 
     def stage(self, local: Path, agent: Agent) -> str:
         folder = f"Temp\\rmmkit-{uuid.uuid4().hex[:12]}"
@@ -118,8 +130,11 @@ class WindowsTarget:
         if method == "wmi":
             pid = self.conn.wmi.process_create(command)
             if not self.conn.wmi.wait_process(pid, timeout=timeout):
-                raise TransportError(f"{self.host}: process {pid} still running after {timeout:g}s",
-                                     host=self.host, code="timeout")
+                raise TransportError(
+                    f"{self.host}: process {pid} still running after {timeout:g}s",
+                    host=self.host,
+                    code="timeout",
+                )
             return CommandResult(0, out=f"process {pid} exited")
         name = f"rmmkit-{uuid.uuid4().hex[:8]}"
         self.conn.registry.write(RUN_ONCE, name, command)
@@ -144,7 +159,10 @@ class WindowsTarget:
         if self.method == "remote_registry":
             return  # RunOnce needs the file at the next logon
         share, path = unc_parts(remote)
-        for op, target in ((self.conn.smb.delete, path), (self.conn.smb.rmdir, path.rpartition("\\")[0])):
+        for op, target in (
+            (self.conn.smb.delete, path),
+            (self.conn.smb.rmdir, path.rpartition("\\")[0]),
+        ):
             try:
                 op(share, target)
             except TransportError:

@@ -64,11 +64,16 @@ class ErrorTable:
             _check_entry(entry, source, i)
             old = self.entries.get(entry["id"])
             if old is None:
-                self.entries[entry["id"]] = {**entry, "causes": list(entry.get("causes", [])),
-                                             "codes": {k: list(v) for k, v in entry["codes"].items()}}
+                self.entries[entry["id"]] = {
+                    **entry,
+                    "causes": list(entry.get("causes", [])),
+                    "codes": {k: list(v) for k, v in entry["codes"].items()},
+                }
                 continue
             for kind, codes in entry.get("codes", {}).items():  # extending a known entry
-                old["codes"].setdefault(kind, []).extend(c for c in codes if c not in old["codes"].get(kind, []))
+                old["codes"].setdefault(kind, []).extend(
+                    c for c in codes if c not in old["codes"].get(kind, [])
+                )
             old["causes"].extend(c for c in entry.get("causes", []) if c not in old["causes"])
             for key in ("message", "category", "when"):
                 if key in entry:
@@ -92,15 +97,24 @@ class ErrorTable:
 def _check_entry(entry: Any, source: str, index: int) -> None:
     where = Location(source)
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-        raise InputError(f"windows error table entry #{index + 1} has no id", location=where,
-                         expected="a mapping with id, codes, message, category, causes")
+        raise InputError(
+            f"windows error table entry #{index + 1} has no id",
+            location=where,
+            expected="a mapping with id, codes, message, category, causes",
+        )
     codes = entry.get("codes", {})
     if not isinstance(codes, dict) or any(k not in KINDS for k in codes):
-        raise InputError(f"windows error table entry {entry['id']!r}: bad codes", location=where,
-                         expected="codes: {nt|win32|rpc|net: [codes]}")
+        raise InputError(
+            f"windows error table entry {entry['id']!r}: bad codes",
+            location=where,
+            expected="codes: {nt|win32|rpc|net: [codes]}",
+        )
     if "category" in entry and entry["category"] not in CATEGORIES:
-        raise InputError(f"windows error table entry {entry['id']!r}: unknown category",
-                         location=where, expected="one of " + ", ".join(CATEGORIES))
+        raise InputError(
+            f"windows error table entry {entry['id']!r}: unknown category",
+            location=where,
+            expected="one of " + ", ".join(CATEGORIES),
+        )
 
 
 def _load_source(item: Any) -> tuple[dict[str, Any], str]:
@@ -110,7 +124,9 @@ def _load_source(item: Any) -> tuple[dict[str, Any], str]:
     try:
         return yaml.safe_load(path.read_text()) or {}, str(path)
     except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read windows error table: {exc}", location=Location(str(path))) from exc
+        raise InputError(
+            f"cannot read windows error table: {exc}", location=Location(str(path))
+        ) from exc
 
 
 @lru_cache(maxsize=1)
@@ -126,8 +142,10 @@ def error_table(pm: Any = None) -> ErrorTable:
     if pm is None or not hasattr(pm.hook, "rmmkit_windows_error_table"):
         return builtin_table()
     table = ErrorTable()
-    table.entries = {k: {**v, "causes": list(v["causes"]), "codes": {c: list(x) for c, x in v["codes"].items()}}
-                     for k, v in builtin_table().entries.items()}
+    table.entries = {
+        k: {**v, "causes": list(v["causes"]), "codes": {c: list(x) for c, x in v["codes"].items()}}
+        for k, v in builtin_table().entries.items()
+    }
     for answer in pm.hook.rmmkit_windows_error_table():
         for item in answer or []:
             data, source = _load_source(item)
@@ -150,7 +168,9 @@ def raw_code(exc: BaseException, port: int = 0) -> tuple[str, int | str | None, 
         if code is None and "abstract_syntax_not_supported" in text:  # the interface is absent
             return "rpc", "abstract_syntax_not_supported", "the RPC interface is not offered"
         if code is None and text:  # fault PDUs carry a name, not a number
-            names = {v[0] if isinstance(v, tuple) else v: k for k, v in rpcrt.rpc_status_codes.items()}
+            names = {
+                v[0] if isinstance(v, tuple) else v: k for k, v in rpcrt.rpc_status_codes.items()
+            }
             code = names.get(str(exc.error_string).split()[0])
         if code in rpcrt.rpc_status_codes and type(exc) is rpcrt.DCERPCException:
             name = rpcrt.rpc_status_codes[code]
@@ -159,7 +179,11 @@ def raw_code(exc: BaseException, port: int = 0) -> tuple[str, int | str | None, 
     if isinstance(exc, NetBIOSTimeout | TimeoutError | socket.timeout):
         return "net", "timeout", "no answer before the timeout"
     if isinstance(exc, ConnectionRefusedError):
-        return "net", f"refused_{port}" if port else "refused", f"TCP {port or ''} refused".replace("  ", " ")
+        return (
+            "net",
+            f"refused_{port}" if port else "refused",
+            f"TCP {port or ''} refused".replace("  ", " "),
+        )
     if isinstance(exc, OSError) and exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
         return "net", "no_route", "no route to host"
     if isinstance(exc, ConnectionResetError | BrokenPipeError | NetBIOSError):
@@ -181,8 +205,14 @@ def _win32_name(code: Any) -> str:
     return str(system_errors.ERROR_MESSAGES.get(code, ("",))[0])
 
 
-def classify(exc: BaseException, step: str, *, context: str = "", port: int = 0,
-             table: ErrorTable | None = None) -> Failure:
+def classify(
+    exc: BaseException,
+    step: str,
+    *,
+    context: str = "",
+    port: int = 0,
+    table: ErrorTable | None = None,
+) -> Failure:
     """Look ``exc`` up in the table (``context`` names the pipe/step for context-only entries)."""
     kind, code, name = raw_code(exc, port)
     entry = (table or builtin_table()).lookup(kind, code, context or step)
@@ -190,12 +220,27 @@ def classify(exc: BaseException, step: str, *, context: str = "", port: int = 0,
         category = "host_config" if kind == "net" else "unsupported" if kind == "rpc" else "other"
         text = name or type(exc).__name__
         return Failure(step, kind, code, name, text, category, ())
-    return Failure(step, kind, code, name, entry["message"], entry.get("category", "host_config"),
-                   tuple(entry.get("causes", ())), entry["id"])
+    return Failure(
+        step,
+        kind,
+        code,
+        name,
+        entry["message"],
+        entry.get("category", "host_config"),
+        tuple(entry.get("causes", ())),
+        entry["id"],
+    )
 
 
-def windows_error(exc: BaseException, step: str, host: str, *, context: str = "", port: int = 0,
-                  table: ErrorTable | None = None) -> TransportError:
+def windows_error(
+    exc: BaseException,
+    step: str,
+    host: str,
+    *,
+    context: str = "",
+    port: int = 0,
+    table: ErrorTable | None = None,
+) -> TransportError:
     """The :mod:`rmmkit.errors` exception for ``exc``; ``.failure`` keeps the classification.
 
     Messages are built from the step, the table's description and the code,
@@ -210,8 +255,12 @@ def windows_error(exc: BaseException, step: str, host: str, *, context: str = ""
         cls = ProtocolError
     else:
         cls = TransportError
-    err = cls(f"{host}: {step}: {failure.message} ({failure.code_text})", host=host,
-              code=failure.code_text, causes=failure.causes)
+    err = cls(
+        f"{host}: {step}: {failure.message} ({failure.code_text})",
+        host=host,
+        code=failure.code_text,
+        causes=failure.causes,
+    )
     err.failure = failure  # type: ignore[attr-defined]
     return err
 

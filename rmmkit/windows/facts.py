@@ -12,15 +12,29 @@ from typing import Any
 
 from rmmkit.errors import TransportError
 
-CURRENT_VERSION = (r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion",
-                   r"HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows NT\CurrentVersion")
+CURRENT_VERSION = (
+    r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion",
+    r"HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows NT\CurrentVersion",
+)
 LOGON_UI = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\LogonUI"
 WQL = {
-    "os": ("//./root/cimv2", "SELECT Caption, Version, BuildNumber, OSArchitecture FROM Win32_OperatingSystem"),
+    "os": (
+        "//./root/cimv2",
+        "SELECT Caption, Version, BuildNumber, OSArchitecture FROM Win32_OperatingSystem",
+    ),
     "user": ("//./root/cimv2", "SELECT UserName FROM Win32_ComputerSystem"),
-    "disks": ("//./root/cimv2", "SELECT DeviceID, Size, FreeSpace, FileSystem FROM Win32_LogicalDisk WHERE DriveType = 3"),
-    "antivirus": ("//./root/SecurityCenter2", "SELECT displayName, productState FROM AntiVirusProduct"),
-    "smart": ("//./root/wmi", "SELECT InstanceName, PredictFailure, Reason FROM MSStorageDriver_FailurePredictStatus"),
+    "disks": (
+        "//./root/cimv2",
+        "SELECT DeviceID, Size, FreeSpace, FileSystem FROM Win32_LogicalDisk WHERE DriveType = 3",
+    ),
+    "antivirus": (
+        "//./root/SecurityCenter2",
+        "SELECT displayName, productState FROM AntiVirusProduct",
+    ),
+    "smart": (
+        "//./root/wmi",
+        "SELECT InstanceName, PredictFailure, Reason FROM MSStorageDriver_FailurePredictStatus",
+    ),
     "hotfixes": ("//./root/cimv2", "SELECT HotFixID, InstalledOn FROM Win32_QuickFixEngineering"),
 }
 
@@ -34,9 +48,18 @@ def _wmi_rows(conn: Any, kind: str) -> list[dict[str, Any]] | None:
     from rmmkit.windows.wmi import Wmi
 
     namespace, wql = WQL[kind]
-    wmi = conn.wmi if namespace == "//./root/cimv2" else Wmi(
-        conn.smb.host, conn.smb.address, conn.smb.material, timeout=conn.smb.timeout,
-        namespace=namespace, table=conn.smb.table)
+    wmi = (
+        conn.wmi
+        if namespace == "//./root/cimv2"
+        else Wmi(
+            conn.smb.host,
+            conn.smb.address,
+            conn.smb.material,
+            timeout=conn.smb.timeout,
+            namespace=namespace,
+            table=conn.smb.table,
+        )
+    )
     try:
         return wmi.query(wql)
     except TransportError:
@@ -56,8 +79,11 @@ def _registry_os(conn: Any) -> dict[str, Any] | None:
         return None
     if not merged.get("ProductName"):
         return None
-    return {"caption": merged["ProductName"], "version": merged.get("CurrentVersion"),
-            "build": merged.get("CurrentBuild") or merged.get("CurrentBuildNumber")}
+    return {
+        "caption": merged["ProductName"],
+        "version": merged.get("CurrentVersion"),
+        "build": merged.get("CurrentBuild") or merged.get("CurrentBuildNumber"),
+    }
 
 
 def collect(conn: Any, *, use_wmi: bool = True) -> dict[str, Any]:
@@ -71,20 +97,64 @@ def collect(conn: Any, *, use_wmi: bool = True) -> dict[str, Any]:
             facts[kind], facts["sources"][kind] = shape(rows), "wmi"
             return
         value = fallback() if fallback else None
-        facts[kind], facts["sources"][kind] = value, "registry" if value is not None else "unavailable"
+        facts[kind], facts["sources"][kind] = (
+            value,
+            "registry" if value is not None else "unavailable",
+        )
 
-    take("os", lambda r: {"caption": r[0].get("Caption"), "version": r[0].get("Version"),
-                          "build": r[0].get("BuildNumber"), "arch": r[0].get("OSArchitecture")}
-         if r else None, lambda: _registry_os(conn))
-    take("user", lambda r: {"logged_on": r[0].get("UserName") if r else None},
-         lambda: _last_user(conn))
-    take("disks", lambda r: [{"device": d.get("DeviceID"), "size": _int(d.get("Size")),
-                              "free": _int(d.get("FreeSpace")), "fs": d.get("FileSystem")} for d in r])
-    take("antivirus", lambda r: [{"name": a.get("displayName"), **antivirus_state(_int(a.get("productState")))}
-                                 for a in r])
-    take("smart", lambda r: [{"disk": s.get("InstanceName"), "predict_failure": bool(s.get("PredictFailure")),
-                              "reason": s.get("Reason")} for s in r])
-    take("hotfixes", lambda r: [{"id": h.get("HotFixID"), "installed_on": h.get("InstalledOn")} for h in r])
+    take(
+        "os",
+        lambda r: (
+            {
+                "caption": r[0].get("Caption"),
+                "version": r[0].get("Version"),
+                "build": r[0].get("BuildNumber"),
+                "arch": r[0].get("OSArchitecture"),
+            }
+            if r
+            else None
+        ),
+        lambda: _registry_os(conn),
+    )
+    take(
+        "user",
+        lambda r: {"logged_on": r[0].get("UserName") if r else None},
+        lambda: _last_user(conn),
+    )
+    take(
+        "disks",
+        lambda r: [
+            {
+                "device": d.get("DeviceID"),
+                "size": _int(d.get("Size")),
+                "free": _int(d.get("FreeSpace")),
+                "fs": d.get("FileSystem"),
+            }
+            for d in r
+        ],
+    )
+    take(
+        "antivirus",
+        lambda r: [
+            {"name": a.get("displayName"), **antivirus_state(_int(a.get("productState")))}
+            for a in r
+        ],
+    )
+    take(
+        "smart",
+        lambda r: [
+            {
+                "disk": s.get("InstanceName"),
+                "predict_failure": bool(s.get("PredictFailure")),
+                "reason": s.get("Reason"),
+            }
+            for s in r
+        ],
+    )
+    take(
+        "hotfixes",
+        lambda r: [{"id": h.get("HotFixID"), "installed_on": h.get("InstalledOn")} for h in r],
+    )
     return facts
 
 

@@ -42,8 +42,11 @@ class WindowsPreflightAction(Action):
     description = "ping, TCP 445, SMB login, ADMIN$ write, svcctl, WMI, winreg → verdict"
     supports_check = True  # it writes one scratch file to ADMIN$ and deletes it
     transport = "local"
-    args_schema = {"type": "object", "properties": {"timeout": {"type": "number", "exclusiveMinimum": 0}},
-                   "additionalProperties": False}
+    args_schema = {
+        "type": "object",
+        "properties": {"timeout": {"type": "number", "exclusiveMinimum": 0}},
+        "additionalProperties": False,
+    }
 
     def run(self, ctx: TaskContext, args: dict[str, Any]) -> Outcome:
         from rmmkit.errors import TransportError
@@ -51,14 +54,23 @@ class WindowsPreflightAction(Action):
 
         materials = windows_materials(ctx.session, ctx.host)
         table = errors.error_table(ctx.session.plugins.pm)
-        result = preflight(ctx.host.name, ctx.host.address, materials,
-                           timeout=float(args.get("timeout", 5.0)), table=table)
+        result = preflight(
+            ctx.host.name,
+            ctx.host.address,
+            materials,
+            timeout=float(args.get("timeout", 5.0)),
+            table=table,
+        )
         data = {"windows_preflight": result.to_dict()}
         if result.verdict not in ("ready", "partly_ready"):
             failed = [s for s in result.steps if s.status == "failed"]
             causes = tuple(c for s in failed if s.failure for c in s.failure.causes)
-            err = TransportError(f"{ctx.host.name}: preflight: {result.verdict}: {result.summary}",
-                                 host=ctx.host.name, code=result.verdict, causes=causes)
+            err = TransportError(
+                f"{ctx.host.name}: preflight: {result.verdict}: {result.summary}",
+                host=ctx.host.name,
+                code=result.verdict,
+                causes=causes,
+            )
             err.data = data  # type: ignore[attr-defined]
             raise err
         return Outcome(msg=f"{result.verdict}: {result.summary}", data=data)
@@ -71,8 +83,11 @@ class WindowsFactsAction(Action):
     description = "collect Windows facts over WMI with registry fallbacks"
     supports_check = True
     transport = "smb"
-    args_schema = {"type": "object", "properties": {"wmi": {"type": "boolean"}},
-                   "additionalProperties": False}
+    args_schema = {
+        "type": "object",
+        "properties": {"wmi": {"type": "boolean"}},
+        "additionalProperties": False,
+    }
 
     def run(self, ctx: TaskContext, args: dict[str, Any]) -> Outcome:
         from rmmkit.windows.facts import collect
@@ -82,7 +97,9 @@ class WindowsFactsAction(Action):
         if store is not None:
             store.add_facts(ctx.host.name, ctx.host.site, "windows", data)
         os_caption = (data.get("os") or {}).get("caption", "?")
-        return Outcome(msg=f"{os_caption} (os from {data['sources']['os']})", data={"windows_facts": data})
+        return Outcome(
+            msg=f"{os_caption} (os from {data['sources']['os']})", data={"windows_facts": data}
+        )
 
 
 @hookimpl

@@ -44,11 +44,19 @@ class Step:
     failure: Failure | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"step": self.name, "status": self.status,
-                               "seconds": round(self.seconds, 3), "detail": self.detail}
+        out: dict[str, Any] = {
+            "step": self.name,
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "detail": self.detail,
+        }
         if self.failure is not None:
-            out.update(code=self.failure.code_text, message=self.failure.message,
-                       category=self.failure.category, causes=list(self.failure.causes))
+            out.update(
+                code=self.failure.code_text,
+                message=self.failure.message,
+                category=self.failure.category,
+                causes=list(self.failure.causes),
+            )
         return out
 
 
@@ -71,10 +79,16 @@ class Preflight:
         return s is not None and s.status == "ok"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"host": self.host, "address": self.address, "credential": self.credential,
-                "verdict": self.verdict, "summary": self.summary, "problems": self.problems,
-                "methods": self.methods,
-                "steps": [s.to_dict() for s in self.steps]}
+        return {
+            "host": self.host,
+            "address": self.address,
+            "credential": self.credential,
+            "verdict": self.verdict,
+            "summary": self.summary,
+            "problems": self.problems,
+            "methods": self.methods,
+            "steps": [s.to_dict() for s in self.steps],
+        }
 
 
 def ping(address: str, timeout: float) -> bool:
@@ -110,8 +124,17 @@ def ping(address: str, timeout: float) -> bool:
 class Ladder:
     """Runs the rungs for one host; ``materials`` are tried in declared order at SMB login."""
 
-    def __init__(self, host: str, address: str, materials: Sequence[Any], *, timeout: float = 5.0,
-                 table: ErrorTable | None = None, smb_port: int = 445, rpc_port: int = 135) -> None:
+    def __init__(
+        self,
+        host: str,
+        address: str,
+        materials: Sequence[Any],
+        *,
+        timeout: float = 5.0,
+        table: ErrorTable | None = None,
+        smb_port: int = 445,
+        rpc_port: int = 135,
+    ) -> None:
         self.host, self.address, self.materials = host, address, materials
         self.timeout, self.table = timeout, table
         self.smb_port, self.rpc_port = smb_port, rpc_port
@@ -128,9 +151,15 @@ class Ladder:
                 if isinstance(exc, RmmkitError) and not isinstance(exc, TransportError):
                     raise
                 failure = classify(exc, name, context=context, port=port, table=self.table)
-            self.result.steps.append(Step(name, "failed", time.monotonic() - started,
-                                          str(exc) if isinstance(exc, RmmkitError) else failure.message,
-                                          failure))
+            self.result.steps.append(
+                Step(
+                    name,
+                    "failed",
+                    time.monotonic() - started,
+                    str(exc) if isinstance(exc, RmmkitError) else failure.message,
+                    failure,
+                )
+            )
             return False
         self.result.steps.append(Step(name, "ok", time.monotonic() - started, detail))
         return True
@@ -141,20 +170,31 @@ class Ladder:
 
     def run(self) -> Preflight:
         """Climb the ladder; the SMB session stays open in ``self.smb`` for the caller."""
-        self._run("ping", lambda: "echo reply" if ping(self.address, min(self.timeout, 2.0))
-                  else _raise(TimeoutError("no echo reply")))
-        if not self._run("tcp445", lambda: f"connected in {tcp_open(self.address, self.smb_port, self.timeout):.3f}s",
-                         port=self.smb_port):
+        self._run(
+            "ping",
+            lambda: (
+                "echo reply"
+                if ping(self.address, min(self.timeout, 2.0))
+                else _raise(TimeoutError("no echo reply"))
+            ),
+        )
+        if not self._run(
+            "tcp445",
+            lambda: f"connected in {tcp_open(self.address, self.smb_port, self.timeout):.3f}s",
+            port=self.smb_port,
+        ):
             self._skip(RUNGS[2:], "TCP 445 is closed")
             return self._finish()
         if not self._run("smb_login", self._login):
             self._skip(RUNGS[3:], "no SMB session")
             return self._finish()
         assert self.smb is not None
-        for name, fn, context, port in (("admin_share", self._admin_share, "ADMIN$", 0),
-                                        ("svcctl", self._svcctl, "svcctl", 0),
-                                        ("wmi", self._wmi, "wmi", self.rpc_port),
-                                        ("winreg", self._winreg, "winreg", 0)):
+        for name, fn, context, port in (
+            ("admin_share", self._admin_share, "ADMIN$", 0),
+            ("svcctl", self._svcctl, "svcctl", 0),
+            ("wmi", self._wmi, "wmi", self.rpc_port),
+            ("winreg", self._winreg, "winreg", 0),
+        ):
             if not self._run(name, fn, context=context, port=port):
                 self._recover()
         return self._finish()
@@ -167,14 +207,26 @@ class Ladder:
         assert self.smb is not None
         self.smb.close()
         try:
-            self.smb = SmbSession.login(self.host, self.address, self.materials, timeout=self.timeout,
-                                        port=self.smb_port, table=self.table)
+            self.smb = SmbSession.login(
+                self.host,
+                self.address,
+                self.materials,
+                timeout=self.timeout,
+                port=self.smb_port,
+                table=self.table,
+            )
         except TransportError:
             pass  # the next rung fails on the dead session and says so
 
     def _login(self) -> str:
-        self.smb = SmbSession.login(self.host, self.address, self.materials, timeout=self.timeout,
-                                    port=self.smb_port, table=self.table)
+        self.smb = SmbSession.login(
+            self.host,
+            self.address,
+            self.materials,
+            timeout=self.timeout,
+            port=self.smb_port,
+            table=self.table,
+        )
         self.result.credential = self.smb.credential
         return f"logged in with credential {self.smb.credential!r}"
 
@@ -211,7 +263,9 @@ class Ladder:
     def _wmi(self) -> str:
         assert self.smb is not None
         tcp_open(self.address, self.rpc_port, self.timeout)
-        wmi = Wmi(self.host, self.address, self.smb.material, timeout=self.timeout, table=self.table)
+        wmi = Wmi(
+            self.host, self.address, self.smb.material, timeout=self.timeout, table=self.table
+        )
         try:
             rows = wmi.query("SELECT Caption, BuildNumber FROM Win32_OperatingSystem")
         finally:
@@ -266,7 +320,7 @@ VERDICTS = {
     "partly_ready": "deploy can use {methods}; blocked: {problems}",
     "unreachable": "no answer to ping or TCP 445: the host is off, or a firewall drops everything",
     "firewall": "the host is up but TCP 445 is closed: a firewall blocks it or "
-                "File and Printer sharing is off",
+    "File and Printer sharing is off",
     "wrong_credentials": "the host refused the credential(s): fix the user name or secret",
     "not_administrator": "the account logs in but is not an administrator on the host",
     "host_config": "the credential works but the host's configuration blocks deployment: {problems}",
@@ -303,6 +357,7 @@ _PROBLEM_CODES = {"admin_share": "admin_share", "svcctl": "service_manager", "wm
 
 def verdict(pf: Preflight) -> tuple[str, str]:
     """(verdict, one-line summary) from the recorded rungs."""
+
     def failed(name: str) -> Step | None:
         s = pf.step(name)
         return s if s is not None and s.status == "failed" else None
@@ -322,7 +377,9 @@ def verdict(pf: Preflight) -> tuple[str, str]:
     methods = ", ".join(pf.methods)
     if not problems:
         return "ready", VERDICTS["ready"].format(methods=methods)
-    denied = [n for n in problems if (s := failed(n)) and s.failure and s.failure.category == "privileges"]
+    denied = [
+        n for n in problems if (s := failed(n)) and s.failure and s.failure.category == "privileges"
+    ]
     if pf.methods:
         return "partly_ready", VERDICTS["partly_ready"].format(methods=methods, problems=words)
     if denied and len(denied) == len([n for n in problems if n != "wmi"]):
@@ -330,8 +387,14 @@ def verdict(pf: Preflight) -> tuple[str, str]:
     return "host_config", VERDICTS["host_config"].format(problems=words)
 
 
-def preflight(host: str, address: str, materials: Sequence[Any], *, timeout: float = 5.0,
-              table: ErrorTable | None = None) -> Preflight:
+def preflight(
+    host: str,
+    address: str,
+    materials: Sequence[Any],
+    *,
+    timeout: float = 5.0,
+    table: ErrorTable | None = None,
+) -> Preflight:
     """Run the whole ladder and close everything it opened."""
     ladder = Ladder(host, address, materials, timeout=timeout, table=table)
     try:

@@ -25,8 +25,10 @@ def split_key(path: str) -> tuple[str, str]:
     r"""``HKLM\SOFTWARE\X`` → (``HKLM``, ``SOFTWARE\X``); unknown hives are input errors."""
     hive, _, rest = path.replace("/", "\\").partition("\\")
     if hive.upper() not in _HIVES:
-        raise InputError(f"registry path {path!r} has no known hive",
-                         expected="HKLM\\…, HKU\\…, HKCU\\… or HKCR\\…")
+        raise InputError(
+            f"registry path {path!r} has no known hive",
+            expected="HKLM\\…, HKU\\…, HKCU\\… or HKCR\\…",
+        )
     return hive.upper(), rest.strip("\\")
 
 
@@ -65,8 +67,9 @@ class Registry:
         root = self._hive(hive)
         if create:
             return rrp.hBaseRegCreateKey(self._bound(), root, sub + "\x00")["phkResult"]
-        return rrp.hBaseRegOpenKey(self._bound(), root, sub + "\x00",
-                                   samDesired=rrp.MAXIMUM_ALLOWED)["phkResult"]
+        return rrp.hBaseRegOpenKey(
+            self._bound(), root, sub + "\x00", samDesired=rrp.MAXIMUM_ALLOWED
+        )["phkResult"]
 
     def _call(self, what: str, fn: Any, *args: Any) -> Any:
         try:
@@ -74,7 +77,9 @@ class Registry:
         except (InputError, TransportError):
             raise
         except Exception as exc:
-            raise windows_error(exc, what, self.smb.host, context="winreg", table=self.smb.table) from None
+            raise windows_error(
+                exc, what, self.smb.host, context="winreg", table=self.smb.table
+            ) from None
 
     def read(self, key: str, name: str) -> Any:
         """The value's data (str for REG_SZ, int for DWORD), or None when key or value is missing."""
@@ -105,8 +110,9 @@ class Registry:
                 if isinstance(value, int):
                     rrp.hBaseRegSetValue(self._bound(), handle, name + "\x00", rrp.REG_DWORD, value)
                 else:
-                    rrp.hBaseRegSetValue(self._bound(), handle, name + "\x00", rrp.REG_SZ,
-                                         value + "\x00")
+                    rrp.hBaseRegSetValue(
+                        self._bound(), handle, name + "\x00", rrp.REG_SZ, value + "\x00"
+                    )
             finally:
                 rrp.hBaseRegCloseKey(self._bound(), handle)
 

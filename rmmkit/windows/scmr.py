@@ -70,7 +70,9 @@ class ServiceManager:
         except TransportError:
             raise
         except Exception as exc:
-            raise windows_error(exc, step, self.smb.host, context="svcctl", table=self.smb.table) from None
+            raise windows_error(
+                exc, step, self.smb.host, context="svcctl", table=self.smb.table
+            ) from None
 
     def _scm(self, admin: bool) -> Any:
         from impacket.dcerpc.v5 import scmr
@@ -92,9 +94,17 @@ class ServiceManager:
     def services(self) -> list[ServiceInfo]:
         from impacket.dcerpc.v5 import scmr
 
-        rows = self._call("svcctl_enum", lambda: scmr.hREnumServicesStatusW(self._bound(), self._scm(False)))
-        return [ServiceInfo(str(r["lpServiceName"]).rstrip("\x00"), str(r["lpDisplayName"]).rstrip("\x00"),
-                            STATES.get(int(r["ServiceStatus"]["dwCurrentState"]), "unknown")) for r in rows]
+        rows = self._call(
+            "svcctl_enum", lambda: scmr.hREnumServicesStatusW(self._bound(), self._scm(False))
+        )
+        return [
+            ServiceInfo(
+                str(r["lpServiceName"]).rstrip("\x00"),
+                str(r["lpDisplayName"]).rstrip("\x00"),
+                STATES.get(int(r["ServiceStatus"]["dwCurrentState"]), "unknown"),
+            )
+            for r in rows
+        ]
 
     def query(self, name: str) -> ServiceInfo | None:
         """State, start type and binary path of one service, or None when it does not exist."""
@@ -102,8 +112,12 @@ class ServiceManager:
 
         def go() -> ServiceInfo | None:
             try:
-                handle = scmr.hROpenServiceW(self._bound(), self._scm(False), name + "\x00",
-                                             scmr.SERVICE_QUERY_STATUS | scmr.SERVICE_QUERY_CONFIG)["lpServiceHandle"]
+                handle = scmr.hROpenServiceW(
+                    self._bound(),
+                    self._scm(False),
+                    name + "\x00",
+                    scmr.SERVICE_QUERY_STATUS | scmr.SERVICE_QUERY_CONFIG,
+                )["lpServiceHandle"]
             except scmr.DCERPCSessionError as exc:
                 if exc.get_error_code() == 1060:  # ERROR_SERVICE_DOES_NOT_EXIST
                     return None
@@ -112,29 +126,41 @@ class ServiceManager:
                 status = scmr.hRQueryServiceStatus(self._bound(), handle)["lpServiceStatus"]
                 try:
                     cfg = scmr.hRQueryServiceConfigW(self._bound(), handle)["lpServiceConfig"]
-                    display, start, path = (str(cfg["lpDisplayName"]).rstrip("\x00"),
-                                            START_TYPES.get(int(cfg["dwStartType"]), ""),
-                                            str(cfg["lpBinaryPathName"]).rstrip("\x00"))
+                    display, start, path = (
+                        str(cfg["lpDisplayName"]).rstrip("\x00"),
+                        START_TYPES.get(int(cfg["dwStartType"]), ""),
+                        str(cfg["lpBinaryPathName"]).rstrip("\x00"),
+                    )
                 except scmr.DCERPCSessionError:  # some peers answer status but not config
                     display, start, path = name, "", ""
             finally:
                 scmr.hRCloseServiceHandle(self._bound(), handle)
-            return ServiceInfo(name, display, STATES.get(int(status["dwCurrentState"]), "unknown"),
-                               start, path)
+            return ServiceInfo(
+                name, display, STATES.get(int(status["dwCurrentState"]), "unknown"), start, path
+            )
 
         return self._call("svcctl_query", go)  # type: ignore[no-any-return]
 
-    def run_temporary(self, command: str, *, timeout: float, name: str = "",
-                      poll: float = 0.2) -> ServiceRun:
+    def run_temporary(
+        self, command: str, *, timeout: float, name: str = "", poll: float = 0.2
+    ) -> ServiceRun:
         """Create a demand-start service running ``command``, start it, wait, delete it."""
         from impacket.dcerpc.v5 import scmr
 
         name = name or f"rmmkit-{uuid.uuid4().hex[:12]}"
         started = time.monotonic()
         scm = self._scm(True)
-        handle = self._call("svcctl_create", lambda: scmr.hRCreateServiceW(
-            self._bound(), scm, name + "\x00", name + "\x00", lpBinaryPathName=command + "\x00",
-            dwStartType=scmr.SERVICE_DEMAND_START))["lpServiceHandle"]
+        handle = self._call(
+            "svcctl_create",
+            lambda: scmr.hRCreateServiceW(
+                self._bound(),
+                scm,
+                name + "\x00",
+                name + "\x00",
+                lpBinaryPathName=command + "\x00",
+                dwStartType=scmr.SERVICE_DEMAND_START,
+            ),
+        )["lpServiceHandle"]
         note = ""
         try:
             try:
@@ -148,21 +174,31 @@ class ServiceManager:
         finally:
             self._call("svcctl_delete", lambda: self._delete(handle))
         if state != "stopped":
-            raise TransportError(f"{self.smb.host}: temporary service {name} still {state} after "
-                                 f"{timeout:g}s (deleted)", host=self.smb.host, code="timeout",
-                                 causes=("the installer waits for input or runs longer than the timeout",))
+            raise TransportError(
+                f"{self.smb.host}: temporary service {name} still {state} after "
+                f"{timeout:g}s (deleted)",
+                host=self.smb.host,
+                code="timeout",
+                causes=("the installer waits for input or runs longer than the timeout",),
+            )
         return ServiceRun(name, rc, state, time.monotonic() - started, note)
 
     def _wait(self, handle: Any, deadline: float, poll: float) -> tuple[str, int]:
         from impacket.dcerpc.v5 import scmr
 
         while True:
-            status = self._call("svcctl_status", lambda: scmr.hRQueryServiceStatus(self._bound(), handle))
+            status = self._call(
+                "svcctl_status", lambda: scmr.hRQueryServiceStatus(self._bound(), handle)
+            )
             st = status["lpServiceStatus"]
             state = STATES.get(int(st["dwCurrentState"]), "unknown")
             if state == "stopped":
                 win32 = int(st["dwWin32ExitCode"])
-                rc = int(st["dwServiceSpecificExitCode"]) if win32 == SERVICE_SPECIFIC_ERROR else win32
+                rc = (
+                    int(st["dwServiceSpecificExitCode"])
+                    if win32 == SERVICE_SPECIFIC_ERROR
+                    else win32
+                )
                 return state, rc
             if time.monotonic() >= deadline:
                 return state, -1

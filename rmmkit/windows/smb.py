@@ -64,8 +64,18 @@ def windows_path(share: str, path: str) -> str:
 class SmbSession:
     """A logged-in SMB connection; ``credential`` names which declared credential worked."""
 
-    def __init__(self, host: str, address: str, conn: Any, credential: str, material: Any,
-                 table: ErrorTable | None = None, *, port: int = 445, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        address: str,
+        conn: Any,
+        credential: str,
+        material: Any,
+        table: ErrorTable | None = None,
+        *,
+        port: int = 445,
+        timeout: float = 10.0,
+    ) -> None:
         self.host, self.address, self.conn = host, address, conn
         self.credential = credential
         self.material = material  # kept masked: WMI and the RPC pipes log in with it too
@@ -75,8 +85,17 @@ class SmbSession:
 
     # --- opening -------------------------------------------------------------------
     @classmethod
-    def login(cls, host: str, address: str, materials: Sequence[Any], *, timeout: float = 10.0,
-              port: int = 445, table: ErrorTable | None = None, kdc_host: str | None = None) -> SmbSession:
+    def login(
+        cls,
+        host: str,
+        address: str,
+        materials: Sequence[Any],
+        *,
+        timeout: float = 10.0,
+        port: int = 445,
+        table: ErrorTable | None = None,
+        kdc_host: str | None = None,
+    ) -> SmbSession:
         """Try each credential in declared order; the first that logs in wins.
 
         A refused credential moves on to the next; anything else (no answer,
@@ -85,10 +104,14 @@ class SmbSession:
         from impacket.smbconnection import SMBConnection
 
         if not materials:
-            raise AuthenticationError(f"{host}: no Windows credential is declared for this host",
-                                      host=host, code="no_credential",
-                                      causes=("declare a password, ntlm_hash or kerberos credential "
-                                              "for the host's site",))
+            raise AuthenticationError(
+                f"{host}: no Windows credential is declared for this host",
+                host=host,
+                code="no_credential",
+                causes=(
+                    "declare a password, ntlm_hash or kerberos credential for the host's site",
+                ),
+            )
         refused: list[str] = []
         last: TransportError | None = None
         for material in materials:
@@ -106,8 +129,16 @@ class SmbSession:
                 refused.append(material.credential)
                 last = err
                 continue
-            return cls(host, address, conn, material.credential, material, table,
-                       port=port, timeout=timeout)
+            return cls(
+                host,
+                address,
+                conn,
+                material.credential,
+                material,
+                table,
+                port=port,
+                timeout=timeout,
+            )
         assert last is not None
         last.message = f"{last.message}; refused credentials: {', '.join(refused)}"
         last.args = (last.message,)
@@ -122,8 +153,14 @@ class SmbSession:
             raw = self.conn.listShares()
         except Exception as exc:
             raise windows_error(exc, "list_shares", self.host, table=self.table) from None
-        return [Share(str(s["shi1_netname"]).rstrip("\x00"), int(s["shi1_type"]),
-                      str(s["shi1_remark"]).rstrip("\x00")) for s in raw]
+        return [
+            Share(
+                str(s["shi1_netname"]).rstrip("\x00"),
+                int(s["shi1_type"]),
+                str(s["shi1_remark"]).rstrip("\x00"),
+            )
+            for s in raw
+        ]
 
     def mkdir(self, share: str, path: str) -> None:
         try:
@@ -136,6 +173,7 @@ class SmbSession:
         started = time.monotonic()
         digest, size = hashlib.sha256(), 0
         with open(local, "rb") as fh:
+
             def reader(n: int) -> bytes:
                 nonlocal size
                 data = fh.read(n)
@@ -146,16 +184,21 @@ class SmbSession:
             try:
                 self.conn.putFile(share, path, reader)
             except Exception as exc:
-                raise windows_error(exc, "copy", self.host, context=share, table=self.table) from None
+                raise windows_error(
+                    exc, "copy", self.host, context=share, table=self.table
+                ) from None
         got_size, got_sha = self.sha256(share, path)
         if (got_size, got_sha) != (size, digest.hexdigest()):
             raise TransportError(
                 f"{self.host}: copy to {share}\\{path} read back {got_size} bytes sha256 "
                 f"{got_sha[:12]}…, sent {size} bytes {digest.hexdigest()[:12]}…",
-                host=self.host, code="checksum_mismatch",
-                causes=("the copy was altered in transit or on the target's disk",))
-        return CopyResult(share, path, windows_path(share, path), size, got_sha,
-                          time.monotonic() - started)
+                host=self.host,
+                code="checksum_mismatch",
+                causes=("the copy was altered in transit or on the target's disk",),
+            )
+        return CopyResult(
+            share, path, windows_path(share, path), size, got_sha, time.monotonic() - started
+        )
 
     def sha256(self, share: str, path: str) -> tuple[int, str]:
         """(size, sha256) of a remote file, read over SMB."""
@@ -169,7 +212,9 @@ class SmbSession:
         try:
             self.conn.getFile(share, path, sink)
         except Exception as exc:
-            raise windows_error(exc, "read_back", self.host, context=share, table=self.table) from None
+            raise windows_error(
+                exc, "read_back", self.host, context=share, table=self.table
+            ) from None
         return size, digest.hexdigest()
 
     def exists(self, share: str, path: str) -> bool:
@@ -200,8 +245,9 @@ class SmbSession:
         r"""A bound DCE/RPC handle over ``\pipe\<name>`` of this session."""
         from impacket.dcerpc.v5 import transport
 
-        rpc = transport.SMBTransport(self.address, self.port, filename=f"\\{name}",
-                                     smb_connection=self.conn)
+        rpc = transport.SMBTransport(
+            self.address, self.port, filename=f"\\{name}", smb_connection=self.conn
+        )
         dce = rpc.get_dce_rpc()
         try:
             dce.connect()

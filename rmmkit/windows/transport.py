@@ -30,9 +30,12 @@ def windows_materials(session: Any, host: ResolvedHost) -> list[Any]:
     """The host's Windows-capable credentials, materialized in declared order."""
     creds = [c for c in host.credentials if c.kind in WINDOWS_KINDS]
     if not creds:
-        raise AuthenticationError(f"{host.name}: no Windows credential (password, ntlm_hash or "
-                                  "kerberos) is declared for this host", host=host.name,
-                                  code="no_credential")
+        raise AuthenticationError(
+            f"{host.name}: no Windows credential (password, ntlm_hash or "
+            "kerberos) is declared for this host",
+            host=host.name,
+            code="no_credential",
+        )
     resolver = getattr(session, "secrets", None)
     return [materialize(c, resolver) for c in creds]
 
@@ -63,8 +66,13 @@ class WindowsConnection:
     @property
     def wmi(self) -> Wmi:
         if self._wmi is None:
-            self._wmi = Wmi(self.smb.host, self.smb.address, self.smb.material,
-                            timeout=self.smb.timeout, table=self.smb.table)
+            self._wmi = Wmi(
+                self.smb.host,
+                self.smb.address,
+                self.smb.material,
+                timeout=self.smb.timeout,
+                table=self.smb.table,
+            )
         return self._wmi
 
     def agent_target(self, method: str | None = None) -> Any:
@@ -95,8 +103,14 @@ class WindowsTransport(Transport):
     def open(self, host: ResolvedHost, *, timeout: float) -> WindowsConnection:
         materials = windows_materials(self.session, host)
         port = int(host.vars.get("smb_port", 445))
-        smb = SmbSession.login(host.name, host.address, materials, timeout=min(timeout, 30.0),
-                               port=port, table=self.table)
+        smb = SmbSession.login(
+            host.name,
+            host.address,
+            materials,
+            timeout=min(timeout, 30.0),
+            port=port,
+            table=self.table,
+        )
         return WindowsConnection(smb, host, self.session)
 
 

@@ -24,8 +24,16 @@ WMI_TIMEOUT_MS = 10_000
 class Wmi:
     """A WMI connection to ``root/cimv2`` (or another namespace) of one host."""
 
-    def __init__(self, host: str, address: str, material: Any, *, timeout: float = 10.0,
-                 namespace: str = "//./root/cimv2", table: ErrorTable | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        address: str,
+        material: Any,
+        *,
+        timeout: float = 10.0,
+        namespace: str = "//./root/cimv2",
+        table: ErrorTable | None = None,
+    ) -> None:
         self.host, self.address, self.material = host, address, material
         self.timeout, self.namespace, self.table = timeout, namespace, table
         self._dcom: Any = None
@@ -49,9 +57,12 @@ class Wmi:
         else:
             kwargs = impacket_credentials(self.material)
         try:
-            self._dcom = DCOMConnection(self.address, self.material.user, oxidResolver=True, **kwargs)
-            login = wmi.IWbemLevel1Login(self._dcom.CoCreateInstanceEx(
-                wmi.CLSID_WbemLevel1Login, wmi.IID_IWbemLevel1Login))
+            self._dcom = DCOMConnection(
+                self.address, self.material.user, oxidResolver=True, **kwargs
+            )
+            login = wmi.IWbemLevel1Login(
+                self._dcom.CoCreateInstanceEx(wmi.CLSID_WbemLevel1Login, wmi.IID_IWbemLevel1Login)
+            )
             self._services = login.NTLMLogin(self.namespace, NULL, NULL)
             login.RemRelease()
         except Exception as exc:
@@ -95,8 +106,12 @@ class Wmi:
             raise self._fail(exc, "wmi_process_create") from None
         rv = int(out.ReturnValue)
         if rv != 0:  # 2 access denied, 3 privilege, 8 unknown, 9 path not found, 21 bad parameter
-            raise TransportError(f"{self.host}: Win32_Process.Create returned {rv}", host=self.host,
-                                 code=f"wmi {rv}", causes=_CREATE_CAUSES.get(rv, ()))
+            raise TransportError(
+                f"{self.host}: Win32_Process.Create returned {rv}",
+                host=self.host,
+                code=f"wmi {rv}",
+                causes=_CREATE_CAUSES.get(rv, ()),
+            )
         return int(out.ProcessId)
 
     def wait_process(self, pid: int, *, timeout: float, poll: float = 1.0) -> bool:
@@ -110,7 +125,9 @@ class Wmi:
 
     def services(self, name: str | None = None) -> list[dict[str, Any]]:
         where = f" WHERE Name = '{_quote(name)}'" if name else ""
-        return self.query(f"SELECT Name, DisplayName, State, StartMode, PathName FROM Win32_Service{where}")
+        return self.query(
+            f"SELECT Name, DisplayName, State, StartMode, PathName FROM Win32_Service{where}"
+        )
 
     def close(self) -> None:
         if self._dcom is not None:
@@ -126,7 +143,9 @@ def _quote(value: str) -> str:
 
 
 _CREATE_CAUSES: dict[int, tuple[str, ...]] = {
-    2: ("The user name provided does not have sufficient access privileges to perform the operation.",),
+    2: (
+        "The user name provided does not have sufficient access privileges to perform the operation.",
+    ),
     3: ("The user lacks a privilege needed to start the process.",),
     9: ("If any file is missing from the deployment, this message appears (setup.exe).",),
     21: ("The command line is malformed.",),

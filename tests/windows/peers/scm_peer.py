@@ -45,15 +45,28 @@ class ScmrServer(DCERPCServer):
         super().__init__()
         self.root = root
         self.services: dict[str, Service] = {
-            "RemoteRegistry": Service("RemoteRegistry", "Remote Registry", r"C:\Windows\system32\svchost.exe", 3)}
+            "RemoteRegistry": Service(
+                "RemoteRegistry", "Remote Registry", r"C:\Windows\system32\svchost.exe", 3
+            )
+        }
         self.services["RemoteRegistry"].state = RUNNING
         self.handles: dict[bytes, str | None] = {}
         self.lock = threading.Lock()
-        self.addCallbacks(("367ABB81-9844-35F1-AD32-98F038001003", "2.0"), "\\PIPE\\svcctl", {
-            0: self.close, 1: self.control, 2: self.delete, 6: self.query_status,
-            12: self.create, 15: self.open_scm, 16: self.open_service, 17: self.query_config,
-            19: self.start_service,
-        })
+        self.addCallbacks(
+            ("367ABB81-9844-35F1-AD32-98F038001003", "2.0"),
+            "\\PIPE\\svcctl",
+            {
+                0: self.close,
+                1: self.control,
+                2: self.delete,
+                6: self.query_status,
+                12: self.create,
+                15: self.open_scm,
+                16: self.open_service,
+                17: self.query_config,
+                19: self.start_service,
+            },
+        )
 
     def _handle(self, service: str | None) -> bytes:
         handle = os.urandom(20)
@@ -88,8 +101,12 @@ class ScmrServer(DCERPCServer):
         if name in self.services and not self.services[name].deleted:
             resp["lpServiceHandle"], resp["ErrorCode"] = b"\x00" * 20, 1073
             return resp
-        self.services[name] = Service(name, str(req["lpDisplayName"]).rstrip("\x00"),
-                                      str(req["lpBinaryPathName"]).rstrip("\x00"), int(req["dwStartType"]))
+        self.services[name] = Service(
+            name,
+            str(req["lpDisplayName"]).rstrip("\x00"),
+            str(req["lpBinaryPathName"]).rstrip("\x00"),
+            int(req["dwStartType"]),
+        )
         resp["lpServiceHandle"], resp["ErrorCode"] = self._handle(name), 0
         return resp
 
@@ -113,7 +130,10 @@ class ScmrServer(DCERPCServer):
         svc = self._service(scmr.RQueryServiceConfigW(data)["hService"])
         resp = scmr.RQueryServiceConfigWResponse()
         cfg = resp["lpServiceConfig"]
-        cfg["dwServiceType"], cfg["dwStartType"] = scmr.SERVICE_WIN32_OWN_PROCESS, svc.start_type if svc else 0
+        cfg["dwServiceType"], cfg["dwStartType"] = (
+            scmr.SERVICE_WIN32_OWN_PROCESS,
+            svc.start_type if svc else 0,
+        )
         cfg["dwErrorControl"], cfg["dwTagId"] = 0, 0
         cfg["lpBinaryPathName"] = (svc.path if svc else "") + "\x00"
         cfg["lpDisplayName"] = (svc.display if svc else "") + "\x00"
@@ -159,7 +179,11 @@ class ScmrServer(DCERPCServer):
 
     def _launch(self, svc: Service) -> int:
         argv = shlex.split(svc.path.replace("\\", "\\\\"))
-        if len(argv) > 2 and argv[0].lower() in ("cmd", "cmd.exe", "%comspec%") and argv[1].lower() == "/c":
+        if (
+            len(argv) > 2
+            and argv[0].lower() in ("cmd", "cmd.exe", "%comspec%")
+            and argv[1].lower() == "/c"
+        ):
             argv = argv[2:]
         program = self.local_path(argv[0])
         if not program.is_file():
@@ -168,8 +192,12 @@ class ScmrServer(DCERPCServer):
         if head != b"#!":
             return 193  # ERROR_BAD_EXE_FORMAT: we only run scripts
         program.chmod(0o755)
-        proc = subprocess.Popen([str(program), *argv[1:]], cwd=program.parent,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(program), *argv[1:]],
+            cwd=program.parent,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         svc.state, svc.win32, svc.specific = RUNNING, 0, 0
 
         def reap() -> None:
@@ -189,7 +217,9 @@ def main() -> None:
     server.setSMB2Support(True)
     server.addShare("ADMIN$", str(root / "Windows"), "Remote Admin")
     server.addShare("C$", str(root), "Default share")
-    server.addCredential(user, 0, "aad3b435b51404eeaad3b435b51404ee", compute_nthash(password).hex())
+    server.addCredential(
+        user, 0, "aad3b435b51404eeaad3b435b51404ee", compute_nthash(password).hex()
+    )
     scm = ScmrServer(root)
     scm.daemon = True
     scm.start()

@@ -1,0 +1,85 @@
+"""The Windows area's lab: Samba hosts, a filtered host, and the impacket SCMR peer.
+
+Why its own small lab (tests/windows/topology.yml) instead of the default
+one: six hosts start in ~3 s.  Two things are added here, test-side, without
+touching the lab's code: the lab user of ``win-srv01`` is put in
+BUILTIN\\Administrators (Samba only lets administrators write the registry or
+create-access the SCM; ``win-noadmin`` keeps a plain user), and the SCMR peer
+is started inside ``win-peer``'s namespaces and stopped by its PID.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rmmkit.lab import Lab, netns
+from rmmkit.lab.fixtures import lab_unavailable_reason
+from rmmkit.secrets.credentials import Material
+from rmmkit.secrets.values import Secret
+
+HERE = Path(__file__).resolve().parent
+TOPOLOGY = HERE / "topology.yml"
+PEER_PASSWORD = "Peer-Adm1n-Pass"  # fake, test-only; reaches the peer on its stdin
+
+
+def make_admin(lab: Lab, host: str, user: str) -> None:
+    conf = lab.dir / "hosts" / host / "smb.conf"
+    script = (f"groupadd -f wadmins && net -s {conf} groupmap add sid=S-1-5-32-544 "
+              f"unixgroup=wadmins type=builtin ntgroup=Administrators >/dev/null && "
+              f"net -s {conf} sam addmem 'BUILTIN\\Administrators' {user} >/dev/null")
+    lab.exec(script, host=host, check=True)
+
+
+def start_peer(lab: Lab) -> int:
+    info = lab.host("win-peer")
+    root = lab.dir / "hosts" / "win-peer" / "C"
+    root.mkdir(exist_ok=True)
+    ns = lab.dir / "ns"
+    prefix = netns.enter_argv(info.netns, ns / "win-peer.mnt", ns / "win-peer.uts")
+    log = lab.dir / "hosts" / "win-peer" / "log" / "scm_peer.log"
+    proc = netns.spawn([sys.executable, str(HERE / "peers" / "scm_peer.py"), info.address,
+                        str(root), "administrator"], prefix, log, stdin_text=PEER_PASSWORD + "\n")
+    deadline = time.monotonic() + 20
+    while "listening" not in (log.read_text() if log.exists() else ""):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"scm peer did not start: {log.read_text()[-400:]}")
+        time.sleep(0.05)
+    return proc.pid
+
+
+@pytest.fixture(scope="session")
+def winlab() -> Iterator[Lab]:
+    reason = lab_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    lab = Lab.up(TOPOLOGY, name=f"rmkw{os.getpid() % 100000}")
+    peer_pid = 0
+    try:
+        make_admin(lab, "win-srv01", "administrator")
+        peer_pid = start_peer(lab)
+        yield lab
+    finally:
+        if peer_pid:
+            netns.stop_pids([peer_pid], lab.host("win-peer").netns)
+        lab.down()
+
+
+def password(name: str, value: str, user: str = "administrator") -> Material:
+    return Material(credential=name, kind="password", user=user, password=Secret(value))
+
+
+@pytest.fixture(scope="session")
+def lab_admin(winlab: Lab) -> Material:
+    user = winlab.host("win-srv01").users[0]
+    return password("lab-admin", user.password, user.name)
+
+
+@pytest.fixture(scope="session")
+def peer_admin() -> Material:
+    return password("peer-admin", PEER_PASSWORD)
