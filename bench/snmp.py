@@ -5,13 +5,16 @@ Builds a network namespace ``rmksnmp-bench-<pid>`` holding only ``lo`` with a
 local route for 10.88.0.0/16 (every address answers locally, nothing can
 leave), starts net-snmp snmpd inside it, then inside the same namespace:
 
-* rmmkit: ``identify_many`` over the 4,096 addresses (one GETBULK each, 12
-  varbinds: six system scalars + six MIB-presence probes, then classification);
+* rmmkit, once per v1/v2c engine (``native``: the BER codec; ``pysnmp``:
+  pysnmp 7.1 v1arch): ``identify_many`` over the 4,096 addresses (one GETBULK
+  each, 12 varbinds: six system scalars + six MIB-presence probes, then
+  classification), each engine in its own process and event loop;
 * net-snmp: ``snmpget`` per address under ``xargs -P 64`` (6 varbinds: the
   system scalars; it cannot probe MIB presence, so it does strictly less).
 
 Everything started is stopped by PID and the namespace deleted.  Needs root.
-Last line: ``snmp: rmmkit X hosts/s, net-snmp Y hosts/s, ratio X/Y``.
+Last line: ``snmp: rmmkit X hosts/s, net-snmp Y hosts/s, ratio X/Y`` where X
+is the default engine; the line before it gives the pysnmp-v1arch rate.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from rmmkit.snmp.client import DEFAULT_ENGINE, ENGINES
 
 NS = f"rmksnmp-bench-{os.getpid()}"
 NET = ipaddress.ip_network("10.88.0.0/16")
@@ -50,7 +55,7 @@ def targets(count: int) -> list[str]:
     return [str(next(hosts)) for _ in range(count)]
 
 
-def inner_rmmkit(count: int, concurrency: int) -> None:
+def inner_rmmkit(count: int, concurrency: int, engine: str) -> None:
     """Runs inside the namespace: identify every target, print a JSON summary."""
     from rmmkit.snmp.auth import SnmpAuth
     from rmmkit.snmp.classify import load_ruleset
@@ -62,7 +67,7 @@ def inner_rmmkit(count: int, concurrency: int) -> None:
     ruleset = load_ruleset()
 
     async def main() -> tuple[float, int, dict[str, int]]:
-        async with SnmpClient(SnmpOptions(timeout=1.0, retries=2)) as client:
+        async with SnmpClient(SnmpOptions(timeout=1.0, retries=2, engine=engine)) as client:
             start = time.perf_counter()
             results = await identify_many(client, hosts, [auth], ruleset, concurrency=concurrency)
             elapsed = time.perf_counter() - start
@@ -74,6 +79,31 @@ def inner_rmmkit(count: int, concurrency: int) -> None:
 
     elapsed, ok, classes = asyncio.run(main())
     print(json.dumps({"elapsed": elapsed, "ok": ok, "classes": classes}))
+
+
+def run_rmmkit(count: int, concurrency: int, engine: str) -> dict[str, object]:
+    """Run :func:`inner_rmmkit` in the namespace in a fresh process; its JSON summary."""
+    inner = subprocess.run(
+        [
+            "ip",
+            "netns",
+            "exec",
+            NS,
+            sys.executable,
+            __file__,
+            "--inner",
+            "--hosts",
+            str(count),
+            "--concurrency",
+            str(concurrency),
+            "--engine",
+            engine,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(inner.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def run_netsnmp(count: int, parallel: int) -> tuple[float, int]:
@@ -176,9 +206,10 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=64, help="xargs -P for net-snmp")
     parser.add_argument("--concurrency", type=int, default=256, help="rmmkit requests in flight")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--engine", default="native", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
-        inner_rmmkit(args.hosts, args.concurrency)
+        inner_rmmkit(args.hosts, args.concurrency, args.engine)
         return 0
     if os.geteuid() != 0 or not shutil.which("snmpd") or not shutil.which("snmpget"):
         print("bench/snmp.py needs root, snmpd and snmpget", file=sys.stderr)
@@ -187,41 +218,32 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="rmks-snmp-bench-") as tmp:
         try:
             agent = start_lab(Path(tmp))
-            inner = subprocess.run(
-                [
-                    "ip",
-                    "netns",
-                    "exec",
-                    NS,
-                    sys.executable,
-                    __file__,
-                    "--inner",
-                    "--hosts",
-                    str(args.hosts),
-                    "--concurrency",
-                    str(args.concurrency),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            ours = json.loads(inner.stdout.strip().splitlines()[-1])
+            ours = {engine: run_rmmkit(args.hosts, args.concurrency, engine) for engine in ENGINES}
             theirs_elapsed, theirs_ok = run_netsnmp(args.hosts, args.parallel)
         finally:
             stop_lab(agent)
-    x = args.hosts / ours["elapsed"]
     y = args.hosts / theirs_elapsed
+    rates = {engine: args.hosts / result["elapsed"] for engine, result in ours.items()}
+    complete = theirs_ok == args.hosts
+    for engine, result in ours.items():
+        complete = complete and result["ok"] == args.hosts
+        print(
+            f"rmmkit {engine + ':':8} {result['ok']}/{args.hosts} identified in "
+            f"{result['elapsed']:.2f}s ({rates[engine]:.0f} hosts/s), classes {result['classes']}"
+        )
     print(
-        f"rmmkit:   {ours['ok']}/{args.hosts} identified in {ours['elapsed']:.2f}s,"
-        f" classes {ours['classes']}"
-    )
-    print(
-        f"net-snmp: {theirs_ok}/{args.hosts} answered in {theirs_elapsed:.2f}s"
+        f"net-snmp:       {theirs_ok}/{args.hosts} answered in {theirs_elapsed:.2f}s"
         f" (snmpget, xargs -P {args.parallel})"
     )
-    if ours["ok"] != args.hosts or theirs_ok != args.hosts:
+    if not complete:
         print("warning: not every host answered; rates count all hosts", file=sys.stderr)
-    print(f"snmp: rmmkit {x:.0f} hosts/s, net-snmp {y:.0f} hosts/s, ratio {x / y:.2f}")
+    v1arch = rates["pysnmp"]
+    print(f"snmp: rmmkit-pysnmp-v1arch {v1arch:.0f} hosts/s, ratio {v1arch / y:.2f}")
+    x = rates[DEFAULT_ENGINE]
+    print(
+        f"snmp: rmmkit {x:.0f} hosts/s, net-snmp {y:.0f} hosts/s, ratio {x / y:.2f}"
+        f"  [default engine: {DEFAULT_ENGINE}]"
+    )
     return 0
 
 

@@ -7,14 +7,16 @@ Workloads (all inside the lab's namespaces; nothing leaves them):
 
 Prints addresses/s per tool, the ratios, the peak RSS of rmmkit's /16 scan,
 and as last line ``sweep: /16 alive rmmkit X/s nmap Y/s ratio X/Y``.
-Targets: /16 ≥ 2× nmap; /20 done within timeout + 1 s; /16 peak RSS ≤ 150 MB.
+Targets: /16 at least 2x nmap; /20 done within timeout + 1 s; /16 peak RSS ≤ 150 MB.
 Run as root: ``python bench/sweep.py [--max-rate N] [--skip-nmap16]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -36,32 +38,43 @@ WORKLOADS = (("/16 alive", "10.88.0.0/16", 65536), ("/20 dead", "10.99.0.0/20", 
              ("/24 mixed", "10.77.1.0/24", 256))
 
 
-def timed(lab: Lab, argv: list[str]) -> tuple[float, str, int]:
-    """(wall seconds, stdout, peak RSS in kB) of ``argv`` run in the scanner namespace."""
+def timed(lab: Lab, argv: list[str], limit: float) -> tuple[float, str, int]:
+    """(wall seconds, stdout, peak RSS in kB) of ``argv`` run in the scanner namespace.
+
+    A tool still running after ``limit`` seconds is killed (its whole process
+    group) and reported as taking ``limit`` seconds: a lower bound.
+    """
     cmd = ["ip", "netns", "exec", lab.scanner_ns, "/usr/bin/time", "-v", *argv]
     start = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        print(f"sweep: {argv[0]} killed after {limit:.0f}s", flush=True)
     took = time.monotonic() - start
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    return took, proc.stdout, int(rss.group(1)) if rss else 0
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
+    return took, out, int(rss.group(1)) if rss else 0
 
 
 def run_rmmkit(lab: Lab, target: str, args: argparse.Namespace) -> tuple[float, int, int]:
     took, out, rss = timed(lab, [sys.executable, "-m", "rmmkit.cli.main", "scan", target,
                                  "--ping-only", "--no-store", "--format", "csv",
                                  "--max-rate", str(args.max_rate), "--timeout", str(args.timeout),
-                                 "--retries", "1"])
+                                 "--retries", "1"], args.limit)
     alive = sum(1 for line in out.splitlines() if ",online," in line)
     return took, alive, rss
 
 
-def run_nmap(lab: Lab, target: str) -> tuple[float, int, int]:
-    took, out, rss = timed(lab, ["nmap", "-sn", "-n", "-oG", "-", target])
+def run_nmap(lab: Lab, target: str, limit: float) -> tuple[float, int, int]:
+    took, out, rss = timed(lab, ["nmap", "-sn", "-n", "-oG", "-", target], limit)
     return took, out.count("Status: Up"), rss
 
 
-def run_fping(lab: Lab, target: str) -> tuple[float, int, int]:
-    took, out, rss = timed(lab, ["fping", "-a", "-q", "-i", "0", "-r", "0", "-g", target])
+def run_fping(lab: Lab, target: str, limit: float) -> tuple[float, int, int]:
+    took, out, rss = timed(lab, ["fping", "-a", "-q", "-i", "0", "-r", "0", "-g", target], limit)
     return took, len(out.split()), rss
 
 
@@ -69,10 +82,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-rate", type=float, default=200_000)
     parser.add_argument("--timeout", type=float, default=1.0)
-    parser.add_argument("--skip-nmap16", action="store_true", help="nmap on the /16 is slow")
+    parser.add_argument("--skip-nmap16", action="store_true", help="leave nmap out of the /16")
+    parser.add_argument("--limit", type=float, default=120.0,
+                        help="seconds after which a tool is killed (nmap on a dead /20 is slow)")
     args = parser.parse_args()
     t0 = time.monotonic()
     lab = Lab.up(TOPOLOGY, name="rmkdbench")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))  # still tear the lab down
     try:
         print(f"sweep: lab up in {time.monotonic() - t0:.1f}s")
         lab.exec(["ip", "route", "replace", "10.99.0.0/20", "via", "10.77.1.250"], check=True)
@@ -84,14 +100,15 @@ def main() -> None:
                 if tool == "nmap" and label == "/16 alive" and args.skip_nmap16:
                     continue
                 runner = {"rmmkit": lambda t: run_rmmkit(lab, t, args),
-                          "nmap": lambda t: run_nmap(lab, t), "fping": lambda t: run_fping(lab, t)}
+                          "nmap": lambda t: run_nmap(lab, t, args.limit),
+                          "fping": lambda t: run_fping(lab, t, args.limit)}
                 took, alive, rss = runner[tool](target)
                 rates[(label, tool)] = size / took
                 print(f"sweep: {label:9} {tool:6} {alive:5}/{size} alive  {took:7.2f}s  "
                       f"{size / took:9.0f} addr/s  peak RSS {rss / 1024:.0f} MB", flush=True)
             if label == "/20 dead":
-                print(f"sweep: /20 dead target: rmmkit within timeout + 1 s = {args.timeout + 1:.1f}s "
-                      f"(plus interpreter start-up)")
+                print(f"sweep: /20 dead target: rmmkit within timeout + 1 s = "
+                      f"{args.timeout + 1:.1f}s (plus interpreter start-up)")
         for label, _t, _s in WORKLOADS:
             ours = rates[(label, "rmmkit")]
             for other in ("nmap", "fping"):

@@ -12,12 +12,12 @@ from typing import Any
 
 from rmmkit import builders
 from rmmkit.checks import Doc, checked_range, condition, render_now, templates
-from rmmkit.errors import DuplicateName, InputError, Location, SchemaViolation, UnknownReference
+from rmmkit.errors import DuplicateName, InputError, SchemaViolation, UnknownReference
 from rmmkit.models import Inventory, Playbook
 from rmmkit.schema import base_schema
 from rmmkit.schemaerrors import json_path
 from rmmkit.scope import Scope
-from rmmkit.yamlmarks import MarkedDict, MarkedList, locate
+from rmmkit.yamlmarks import locate, locations
 
 # Declared argument names that refer to inventory declarations (plugins may also mark any
 # property of their args_schema with "x-ref": "agent" | "credential" | "site" | …).
@@ -167,18 +167,7 @@ def _schedule(doc: Doc) -> None:
         from rmmkit.schedules.model import parse_schedule
     except ImportError:
         return
-    marks: dict[tuple[Any, ...], Location] = {}
-
-    def walk(node: Any, path: tuple[Any, ...]) -> None:
-        marks[path] = Location(doc.filename, *locate(doc.root, ["schedule", *path]))
-        if isinstance(node, MarkedDict):
-            for key, value in node.items():
-                walk(value, (*path, key))
-        elif isinstance(node, MarkedList):
-            for i, value in enumerate(node):
-                walk(value, (*path, i))
-
-    walk(doc.root["schedule"], ())
+    marks = locations(doc.root["schedule"], doc.filename, locate(doc.root, ["schedule"]))
     parse_schedule(
         builders.plain(doc.root["schedule"]),
         schedule_id=doc.filename,

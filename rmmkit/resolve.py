@@ -24,9 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import jinja2
-
-from rmmkit.errors import TemplateError, UnknownReference
+from rmmkit.errors import UnknownReference
 from rmmkit.models import (
     EffectivePolicy,
     Host,
@@ -262,25 +260,13 @@ def task_vars(
     return out
 
 
-def _strict(value: Any) -> Any:
-    """Fail on an undefined name even in a bare ``{{ name }}`` (which Jinja2 returns unused)."""
-    if isinstance(value, jinja2.Undefined):
-        try:
-            str(value)
-        except jinja2.UndefinedError as exc:
-            raise TemplateError(f"args: {exc}", expected="a defined variable") from None
-    elif isinstance(value, dict):
-        for item in value.values():
-            _strict(item)
-    elif isinstance(value, list):
-        for item in value:
-            _strict(item)
-    return value
-
-
 def render(value: Any, variables: Mapping[str, Any]) -> Any:
-    """Render templated task args for one host (an unknown name is a TemplateError)."""
-    return _strict(compile_value(value, "args")(variables))
+    """Render templated task args for one host (an unknown name is a TemplateError).
+
+    A one-off wrapper over :mod:`rmmkit.templating`, which the runner uses with
+    templates compiled once per run: one engine, one set of semantics.
+    """
+    return compile_value(value, "args")(variables)
 
 
 def evaluate_when(expr: str | bool | None, variables: Mapping[str, Any]) -> bool:

@@ -6,7 +6,10 @@ that contain no ``{{`` are returned as they are (no copy, no render), and a
 ``when`` expression is compiled to one callable.
 
 The environment is sandboxed with ``StrictUndefined``: a typo in a variable
-name is an error naming the variable, not an empty string.
+name is an error naming the variable, not an empty string.  This is the one
+template engine of rmmkit: the runner, the loader's load-time rendering and
+:func:`rmmkit.resolve.render` / :func:`rmmkit.resolve.evaluate_when` all
+compile through it, so every caller sees the same semantics and errors.
 """
 
 from __future__ import annotations
@@ -36,9 +39,28 @@ def has_template(value: Any) -> bool:
 
 
 def _fail(where: str, exc: Exception) -> TemplateError:
+    # A filter's own error (1/0, a bad int()) is the template's fault too: name its type.
+    detail = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
     return TemplateError(
-        f"{where}: {exc}", expected="a valid Jinja2 template over defined variables"
+        f"{where}: {detail}", expected="a valid Jinja2 template over defined variables"
     )
+
+
+def _defined(value: Any) -> Any:
+    """Fail on an undefined name anywhere in a native value (``{{ [a, b] }}`` too).
+
+    StrictUndefined only raises when a value is *used*; a whole-value
+    expression hands it back unused, so it is used here.
+    """
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    elif isinstance(value, dict):
+        for item in value.values():
+            _defined(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _defined(item)
+    return value
 
 
 def _compile_str(text: str, where: str) -> Renderer:
@@ -50,11 +72,8 @@ def _compile_str(text: str, where: str) -> Renderer:
 
             def render_expr(variables: Mapping[str, Any]) -> Any:
                 try:
-                    value = expr(**variables)
-                    if isinstance(value, jinja2.Undefined):  # StrictUndefined only raises on use
-                        value._fail_with_undefined_error()
-                    return value
-                except jinja2.TemplateError as exc:
+                    return _defined(expr(**variables))
+                except Exception as exc:  # a filter may raise anything
                     raise _fail(where, exc) from None
 
             return render_expr
@@ -65,7 +84,7 @@ def _compile_str(text: str, where: str) -> Renderer:
     def render_text(variables: Mapping[str, Any]) -> Any:
         try:
             return template.render(variables)
-        except jinja2.TemplateError as exc:
+        except Exception as exc:  # a filter may raise anything
             raise _fail(where, exc) from None
 
     return render_text
@@ -102,8 +121,8 @@ def compile_when(
 
     def evaluate(variables: Mapping[str, Any]) -> bool:
         try:
-            return bool(compiled(**variables))
-        except jinja2.TemplateError as exc:
+            return bool(_defined(compiled(**variables)))
+        except Exception as exc:  # a filter may raise anything
             raise _fail(where, exc) from None
 
     return evaluate

@@ -93,7 +93,9 @@ MarkedLoader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
-# YAML 1.1 reads 02:30 as the base-60 integer 150; a schedule means the text "02:30".
+# YAML 1.1 reads 02:30 as the base-60 integer 150 (and 1:30.5 as a float); a
+# schedule means the text "02:30".  Base-60 numbers are gone from YAML 1.2, so
+# this resolver, tried before int and float, keeps every such scalar a string.
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 for _first in "+-0123456789":
     MarkedLoader.yaml_implicit_resolvers.setdefault(_first, []).insert(
@@ -143,3 +145,26 @@ def locate(root: Any, path: Sequence[Any], *, key: bool = False) -> Mark:
         else:
             break
     return mark
+
+
+def locations(
+    node: Any, filename: str, start: Mark | None = None
+) -> dict[tuple[Any, ...], Location]:
+    """``path → Location`` of ``node`` and of everything below it (paths relative to ``node``).
+
+    Why a table: checks that validate a detached block (a playbook's
+    ``schedule:``) map each error's path back to file:line without the root.
+    """
+    out: dict[tuple[Any, ...], Location] = {}
+
+    def walk(item: Any, path: tuple[Any, ...], mark: Mark) -> None:
+        out[path] = Location(filename, *mark)
+        if isinstance(item, MarkedDict):
+            for key, value in item.items():
+                walk(value, (*path, key), item.value_marks[key])
+        elif isinstance(item, MarkedList):
+            for index, value in enumerate(item):
+                walk(value, (*path, index), item.item_marks[index])
+
+    walk(node, (), start or getattr(node, "start", (1, 1)))
+    return out

@@ -88,7 +88,7 @@ class AgentStatusAction(Action):
         states = {}
         for agent in agents:
             state = observe(target, agent)
-            DeploymentRecorder(ctx.session, ctx.host, agent.name, target.method).status(
+            DeploymentRecorder(ctx.session, ctx.host, agent.name, _method(ctx)).status(
                 state.status, state.version)
             states[agent.name] = state
         msg = "; ".join(f"{n}: {s.status}" + (f" {s.version}" if s.version else "")
@@ -117,8 +117,8 @@ class _LifecycleAction(Action):
         timeout = float(args.get("timeout") or ctx.task.timeout or DEFAULT_INSTALL_TIMEOUT)
         changes = []
         for agent in agents:
-            recorder = DeploymentRecorder(ctx.session, ctx.host, agent.name, target.method,
-                                          ctx.run_id)
+            recorder = DeploymentRecorder(ctx.session, ctx.host, agent.name,
+                                          lambda t=target: str(t.method), ctx.run_id)
             life = Lifecycle(target, agent, recorder, host=ctx.host,
                              base_dir=inventory_dir(ctx), timeout=timeout)
             step = life.deploy if self.operation == "deploy" else life.uninstall

@@ -17,7 +17,7 @@ from rmmkit.results import Outcome
 
 class DiscoverAction(Action):
     name = "discover"
-    description = "scan the site's ranges (ICMP, TCP, identity probes) and store one row per address"
+    description = "scan the site's ranges (ICMP, TCP, identity) and store one row per address"
     supports_check = True
     transport = None
     per = "site"

@@ -24,6 +24,7 @@ OPTION_ARGS = {
     "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": 60},
     "retries": {"type": "integer", "minimum": 0, "maximum": 10},
     "max_repetitions": {"type": "integer", "minimum": 1, "maximum": 200},
+    "engine": {"enum": ["native", "pysnmp"]},  # v1/v2c engine (rmmkit.snmp.client.ENGINES)
 }
 
 

@@ -10,6 +10,7 @@ everything here is a no-op.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rmmkit.agents.causes import describe
@@ -18,15 +19,23 @@ from rmmkit.agents.causes import describe
 class DeploymentRecorder:
     """One attempt (install, update or uninstall) of one agent on one host."""
 
-    def __init__(self, session: Any, host: Any, agent: str, method: str, run_id: str = "") -> None:
+    def __init__(self, session: Any, host: Any, agent: str, method: str | Callable[[], str],
+                 run_id: str = "") -> None:
         self.store = getattr(session, "store", None)
         self.host = host
         self.agent = agent
-        self.method = method
+        self._method = method  # a callable is asked only when an event is written
         self.run_id = run_id or None
         self.started: float | None = None
         self.from_version: str | None = None
         self.to_version: str | None = None
+
+    @property
+    def method(self) -> str:
+        """How the attempt reached the host (ssh, wmi, service, remote_registry …)."""
+        if callable(self._method):
+            self._method = self._method()
+        return self._method
 
     def _event(self, **changes: Any) -> dict[str, Any]:
         return {"run_id": self.run_id, "site": self.host.site or None, "host": self.host.name,

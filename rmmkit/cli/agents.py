@@ -97,6 +97,11 @@ def agents_group() -> None:
     """Agent status, deployment and facts over SSH (and every transport offering agents)."""
 
 
+def interactive() -> bool:
+    """Ask only a person at a terminal (like ``rmmkit run``); scripts pass ``--yes``."""
+    return sys.stdin.isatty()
+
+
 def lifecycle_options(func: Any) -> Any:
     options = [
         click.option("-i", "--inventory", required=True, type=click.Path(dir_okay=False)),
@@ -156,7 +161,7 @@ def run_agent_action(action: str, *, inventory: str, sites: tuple[str, ...],
         if not hosts:
             click.echo("rmmkit: no host selected", err=True)
             return 0
-        if question and not (check or yes) and sys.stdin.isatty():
+        if question and not (check or yes) and interactive():
             click.confirm(question.format(n=len(hosts)), abort=True, err=True)
         result = run_playbook(session, playbook, options, hosts=hosts, outputs=specs)
     return exit_code_for(result)

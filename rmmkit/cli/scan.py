@@ -49,7 +49,7 @@ def scan_group() -> None:
 @click.option("--retries", type=click.IntRange(0, 10), default=1, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=0.05), default=1.0, show_default=True,
               help="Seconds an address has to answer after its first packet.")
-@click.option("--ping-only", is_flag=True, help="Liveness only, no identity probes (like nmap -sn).")
+@click.option("--ping-only", is_flag=True, help="Liveness only, no identity (like nmap -sn).")
 @click.option("--dns", "dns_servers", multiple=True, metavar="IP", help="Resolver for reverse DNS.")
 @click.option("--no-dns", is_flag=True, help="No reverse DNS.")
 @click.option("--list", "list_only", is_flag=True, help="Print the exact targets; send nothing.")
@@ -94,6 +94,7 @@ def scan_run(ranges: tuple[str, ...], excludes: tuple[str, ...], site: str | Non
     if fmt == "jsonl":
         events.emit(outcome.finish_event(site_name, prepared.notes))
     if fmt == "table":
+        sys.stdout.flush()
         click.echo(f"{outcome.alive_count} online of {len(outcome.targets)} addresses"
                    + (f"; scan {outcome.scan_id}" if outcome.scan_id else ""), err=True)
 

@@ -133,6 +133,12 @@ def auth_options(func: Any) -> Any:
             "--timeout", type=float, default=1.0, show_default=True, help="Seconds per try."
         ),
         click.option("--retries", type=int, default=1, show_default=True),
+        click.option(
+            "--engine",
+            type=click.Choice(["native", "pysnmp"]),
+            default=None,
+            help="v1/v2c engine: native (BER codec, default) or pysnmp (v1arch).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -142,7 +148,10 @@ def auth_options(func: Any) -> Any:
 def _options(params: dict[str, Any]) -> Any:
     from rmmkit.snmp.client import SnmpOptions
 
-    return SnmpOptions(port=params["port"], timeout=params["timeout"], retries=params["retries"])
+    engine = {"engine": params["engine"]} if params.get("engine") else {}
+    return SnmpOptions(
+        port=params["port"], timeout=params["timeout"], retries=params["retries"], **engine
+    )
 
 
 @cli.group("snmp")

@@ -143,7 +143,10 @@ def preflight_cmd(hosts: tuple[str, ...], fmt: str, timeout: float, **params: An
 @windows_group.command("explain")
 @click.argument("code")
 def explain_cmd(code: str) -> None:
-    """Description and likely causes of a Windows error CODE (``nt:0xC000006D``, ``win32:5``, ``0x6BA``)."""
+    """Description and likely causes of a Windows error CODE.
+
+    CODE: ``nt:0xC000006D``, ``win32:5``, ``rpc:0x6BA``, ``net:refused_445`` or a bare number.
+    """
     from rmmkit.windows.errors import builtin_table
 
     kind, _, raw = code.rpartition(":")

@@ -13,14 +13,25 @@ from dataclasses import dataclass, field
 
 from rmmkit.discovery.identity import Evidence
 
-# sysDescr / sysObjectID hints, checked in this order (a UPS that mentions "switch" is still a UPS).
+
+def _hints(words: str, enterprises: str) -> re.Pattern[str]:
+    """Words of sysDescr, or enterprise numbers of sysObjectID (1.3.6.1.4.1.N)."""
+    oid = r"1\.3\.6\.1\.4\.1\.(" + enterprises.replace(".", r"\.") + r")\b"
+    return re.compile(words + "|" + oid, re.I)
+
+
+# Checked in this order: a UPS whose sysDescr mentions "switch" is still a UPS.
 DEVICE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ups", re.compile(r"\bups\b|powernet|smart-ups|eaton|apc web|uninterruptible|1\.3\.6\.1\.4\.1\.(318|534|935)\b", re.I)),
-    ("printer", re.compile(r"printer|jetdirect|laserjet|officejet|lexmark|ricoh|kyocera|xerox|brother|1\.3\.6\.1\.4\.1\.(11\.2\.3\.9|367|641|1602|2435)\b", re.I)),
-    ("firewall", re.compile(r"firewall|fortigate|fortios|pfsense|opnsense|sonicwall|palo alto|pan-os|\basa\b|watchguard|1\.3\.6\.1\.4\.1\.(12356|25461|8741)\b", re.I)),
-    ("router", re.compile(r"router|routeros|mikrotik|junos|\bisr\d|edgeos|vyos|1\.3\.6\.1\.4\.1\.(14988|2636|41112)\b", re.I)),
-    ("switch", re.compile(r"switch|catalyst|procurve|aruba|nexus|powerconnect|netgear|1\.3\.6\.1\.4\.1\.(9\.1|11\.2\.3\.7|674\.10895)\b", re.I)),
+    ("ups", _hints(r"\bups\b|powernet|smart-ups|eaton|apc web|uninterruptible", "318|534|935")),
+    ("printer", _hints(r"printer|jetdirect|laserjet|officejet|lexmark|ricoh|kyocera|xerox|brother",
+                       "11.2.3.9|367|641|1602|2435")),
+    ("firewall", _hints(r"firewall|fortigate|fortios|pfsense|opnsense|sonicwall|palo alto|pan-os"
+                        r"|\basa\b|watchguard", "12356|25461|8741")),
+    ("router", _hints(r"router|routeros|mikrotik|junos|\bisr\d|edgeos|vyos", "14988|2636|41112")),
+    ("switch", _hints(r"switch|catalyst|procurve|aruba|nexus|powerconnect|netgear",
+                      "9.1|11.2.3.7|674.10895")),
 )
+GENERAL_OS = re.compile(r"\s*(linux|freebsd|hardware:.*software: windows|microsoft windows)", re.I)
 SERVER_OS = re.compile(r"windows server|server 20\d\d", re.I)
 DESKTOP_OS = re.compile(r"windows (10|11|8|7|vista|xp)\b", re.I)
 
@@ -69,7 +80,8 @@ def _smb_os(smb: dict) -> tuple[str, str]:
     if not smb.get("os"):
         return "", ""
     if smb.get("os_build") == 0:
-        return f"Samba (SMB server, NTLM version {smb.get('os_version', '?')})", "smb ntlm challenge"
+        version = smb.get("os_version", "?")
+        return f"Samba (SMB server, NTLM version {version})", "smb ntlm challenge"
     return smb["os"], "smb ntlm challenge"
 
 
@@ -77,9 +89,10 @@ def classify(ev: Evidence) -> Classified:
     """The host name, OS and resource type of one live host, each with its origin."""
     out = Classified()
     src = out.sources
-    for value, origin in ((ev.rdns, "reverse dns"), (ev.smb.get("server_name", ""), "smb ntlm challenge"),
-                          (ev.netbios.get("name", ""), "netbios node status"),
-                          (ev.snmp.get("sys_name", ""), ev.snmp_via or "snmp sysName")):
+    names = ((ev.rdns, "reverse dns"), (ev.smb.get("server_name", ""), "smb ntlm challenge"),
+             (ev.netbios.get("name", ""), "netbios node status"),
+             (ev.snmp.get("sys_name", ""), ev.snmp_via or "snmp sysName"))
+    for value, origin in names:
         if value:
             out.hostname, src["hostname"] = value, origin
             break
@@ -89,7 +102,8 @@ def classify(ev: Evidence) -> Classified:
         (smb_os, smb_origin),
         (_snmp_os(sys_descr), f"snmp sysDescr ({ev.snmp_via})" if ev.snmp_via else "snmp sysDescr"),
         (os_from_ssh(ev.ssh_banner), "ssh banner"),
-        ("Windows (NetBIOS/SMB)" if ev.netbios and not ev.ssh_banner else "", "netbios node status"),
+        ("Windows (NetBIOS/SMB)" if ev.netbios and not ev.ssh_banner else "",
+         "netbios node status"),
         (os_from_ttl(ev.ttl), "icmp ttl"),
     )
     for value, origin in candidates:
@@ -114,6 +128,8 @@ def _resource_type(ev: Evidence, os_name: str, sys_descr: str) -> tuple[str, str
     """(type, why): Windows Server → server, Windows 10/11 → desktop, SNMP → device kind, …"""
     if ev.snmp:
         kind = device_kind(sys_descr, ev.snmp.get("sys_object_id", ""))
+        if kind == "snmp" and GENERAL_OS.match(sys_descr):
+            return "server", "snmp agent of a general-purpose OS (server by default)"
         if kind != "snmp" or not (ev.smb or ev.ssh_banner):
             return kind, f"snmp sysDescr/sysObjectID → {kind}"
     if ev.smb or ev.netbios:

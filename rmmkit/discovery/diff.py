@@ -25,7 +25,8 @@ def pick_scans(store: Any, site: str | None, ids: tuple[str, ...] | list[str]) -
         ordered = sorted((first, second), key=lambda s: s["started"])
         return ordered[0]["scan_id"], ordered[1]["scan_id"]
     if not site:
-        raise InputError("scan diff needs two scan ids or --site", expected="SCAN_A SCAN_B or --site S")
+        raise InputError("scan diff needs two scan ids or --site",
+                         expected="SCAN_A SCAN_B or --site S")
     finished = [s for s in store.scans(site=site) if s["status"] == "finished"]
     if len(finished) < 2:
         raise InputError(f"site {site!r} has {len(finished)} finished scan(s); a diff needs two",

@@ -28,6 +28,7 @@ from rmmkit.errors import TransportError
 ECHO_REQUEST, ECHO_REPLY, DEST_UNREACHABLE, TIME_EXCEEDED = 8, 0, 3, 11
 IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)
 _PACKET = struct.Struct("!BBHHHII")  # type, code, checksum, id, seq, magic, target index
+MAX_BURST = 256  # packets sent per loop turn before the reply reader gets its turn
 _UNREACH_CODES = {0: "network unreachable", 1: "host unreachable", 3: "port unreachable",
                   9: "network prohibited", 10: "host prohibited", 13: "administratively prohibited"}
 
@@ -124,7 +125,8 @@ class IcmpEngine:
         clock, first = time.monotonic, self._first
         while True:
             now = clock()
-            budget = self.bucket.available()
+            available = self.bucket.available()
+            budget = min(available, MAX_BURST)  # then yield, so the reader drains replies
             while budget > 0:
                 index, attempt = -1, 0
                 for level, queue in enumerate(retry_queues):  # due retries before fresh addresses
@@ -170,7 +172,10 @@ class IcmpEngine:
                 return
             if fresh >= n and (not n or first[fresh - 1] + self.timeout <= now):
                 return
-            await asyncio.sleep(min(max(self.bucket.wait_time(), 0.0005), 0.01))
+            if available > MAX_BURST and fresh < n:
+                await asyncio.sleep(0)
+            else:
+                await asyncio.sleep(min(max(self.bucket.wait_time(), 0.0005), 0.01))
 
     def deadline(self, index: int) -> float:
         """Monotonic time after which ``index`` counts as silent (0 if not sent yet)."""
@@ -193,9 +198,9 @@ class IcmpEngine:
             except OSError:
                 return
             if self.raw:
-                if len(data) < 20:
-                    continue
                 ihl = (data[0] & 0x0F) * 4
+                if len(data) <= ihl or data[ihl] == ECHO_REQUEST:
+                    continue  # a raw socket also sees every echo request, our own included
                 ttl, data = data[8], data[ihl:]
             self._handle(data, addr[0], ttl, now)
 

@@ -51,7 +51,8 @@ class IdentityOptions:
     concurrency: int = 128
 
 
-def _resolvers(options: IdentityOptions, check: Callable[[str], object] | None) -> tuple[list[str], str]:
+def _resolvers(options: IdentityOptions,
+               check: Callable[[str], object] | None) -> tuple[list[str], str]:
     """Name servers rDNS may use: declared ones, or system ones that are loopback / in scope."""
     if options.dns_servers is not None:
         return list(options.dns_servers), ""
@@ -159,10 +160,11 @@ class Identifier:
             finally:
                 writer.close()
             ev.ssh_banner = line.decode("ascii", "replace").strip()
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             ev.notes.append(f"ssh banner: {type(exc).__name__}")
 
-    async def _threaded(self, ev: Evidence, what: str, func: Callable[[str], dict[str, Any]]) -> None:
+    async def _threaded(self, ev: Evidence, what: str,
+                        func: Callable[[str], dict[str, Any]]) -> None:
         loop = asyncio.get_running_loop()
         try:
             setattr(ev, what, await loop.run_in_executor(self._pool, func, ev.ip))

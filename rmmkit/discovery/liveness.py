@@ -40,12 +40,16 @@ class Alive:
     open_ports: tuple[int, ...] = ()
 
 
-@dataclass
+@dataclass(repr=False)  # asyncio reprs finished tasks' results: never print 65,536 entries
 class SweepResult:
     alive: dict[int, Alive] = field(default_factory=dict)  # target index -> proof
     errors: dict[int, str] = field(default_factory=dict)  # target index -> why it looks dead
     packets: int = 0
     icmp_mode: str = ""  # raw | ping | unavailable
+
+    def __repr__(self) -> str:
+        return (f"SweepResult(alive={len(self.alive)}, silent={len(self.errors)}, "
+                f"packets={self.packets})")
 
 
 def _text(ip: int) -> str:
@@ -105,7 +109,8 @@ async def sweep(targets: Sequence[int], options: SweepOptions,
             result.errors[index] = f"{prior}; {state.error or 'tcp: no answer'}"
     for index in range(len(targets)):
         if index not in result.alive and index not in result.errors:
-            result.errors[index] = "no answer to icmp echo" + ("" if options.ports else " (no tcp ports)")
+            suffix = "" if options.ports else " (no tcp ports)"
+            result.errors[index] = "no answer to icmp echo" + suffix
     result.packets = engine.sent + tcp.sent
     return result
 

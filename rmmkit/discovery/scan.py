@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rmmkit.discovery.classify import classify
+from rmmkit.discovery.classify import Classified, classify
 from rmmkit.discovery.identity import Evidence, Identifier, IdentityOptions
 from rmmkit.discovery.liveness import SweepOptions, SweepResult, sweep
 from rmmkit.discovery.neighbours import is_locally_administered, mac_vendor, neighbour_macs
@@ -41,7 +41,7 @@ def targets_of(scope: Scope) -> array:
     return out
 
 
-@dataclass
+@dataclass(repr=False)  # asyncio reprs finished tasks' results: keep it short
 class ScanResult:
     targets: array
     sweep: SweepResult
@@ -49,10 +49,14 @@ class ScanResult:
     macs: dict[str, str] = field(default_factory=dict)
     started: float = 0.0
     ended: float = 0.0
+    _quick: dict[tuple[Any, ...], Classified] = field(default_factory=dict, repr=False)
 
     @property
     def alive_count(self) -> int:
         return len(self.sweep.alive)
+
+    def __repr__(self) -> str:
+        return f"ScanResult(targets={len(self.targets)}, online={self.alive_count})"
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """One row per target address, in address order (offline rows built on the fly)."""
@@ -66,9 +70,16 @@ class ScanResult:
                     "agent_status": "unknown", "resource_type": "", "machine_status": "offline",
                     "description": self.sweep.errors.get(index, "no answer"), "found_by": "",
                     "sources": {"machine_status": "no answer to any probe"}, "extra": {}}
-        ev = self.evidence.get(index) or Evidence(ip, alive.found_by, alive.ttl,
-                                                  set(alive.open_ports))
-        facts = classify(ev)
+        ev = self.evidence.get(index)
+        if ev is None:  # liveness only: many rows share one classification
+            key = (alive.found_by, alive.ttl, alive.open_ports)
+            facts = self._quick.get(key)
+            if facts is None:
+                facts = self._quick[key] = classify(
+                    Evidence(ip, alive.found_by, alive.ttl, set(alive.open_ports)))
+            ev_notes, open_ports = "", list(alive.open_ports)
+        else:
+            facts, ev_notes, open_ports = classify(ev), "; ".join(ev.notes), sorted(ev.open_ports)
         sources = dict(facts.sources)
         sources["machine_status"] = alive.found_by
         mac = self.macs.get(ip, "")
@@ -76,18 +87,20 @@ class ScanResult:
         if mac:
             sources["mac"] = "kernel neighbour table"
             sources["mac_vendor"] = ("locally administered address (no vendor)"
-                                     if is_locally_administered(mac) else "IEEE OUI registry (netaddr)")
-        extra: dict[str, Any] = {"ttl": alive.ttl, "open_ports": sorted(ev.open_ports)}
+                                     if is_locally_administered(mac)
+                                     else "IEEE OUI registry (netaddr)")
+        extra: dict[str, Any] = {"ttl": alive.ttl, "open_ports": open_ports}
         if alive.rtt is not None:
             extra["rtt_ms"] = round(alive.rtt * 1000, 3)
-        for key in ("smb", "netbios", "snmp"):
-            if getattr(ev, key):
-                extra[key] = getattr(ev, key)
-        if ev.ssh_banner:
-            extra["ssh_banner"] = ev.ssh_banner
+        if ev is not None:
+            for key in ("smb", "netbios", "snmp"):
+                if getattr(ev, key):
+                    extra[key] = getattr(ev, key)
+            if ev.ssh_banner:
+                extra["ssh_banner"] = ev.ssh_banner
         return {"ip": ip, "hostname": facts.hostname, "mac": mac, "mac_vendor": vendor,
                 "os": facts.os, "agent_status": "unknown", "resource_type": facts.resource_type,
-                "machine_status": "online", "description": "; ".join(ev.notes),
+                "machine_status": "online", "description": ev_notes,
                 "found_by": alive.found_by, "sources": sources, "extra": extra}
 
 

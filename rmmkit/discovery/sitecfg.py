@@ -29,7 +29,8 @@ def find_site(inventory: Inventory | None, name: str) -> Site:
     site = inventory.sites.get(name)
     if site is None:
         known = ", ".join(sorted(inventory.sites)) or "none"
-        raise UnknownReference(f"unknown site {name!r} in {inventory.path}", expected=f"one of: {known}")
+        raise UnknownReference(f"unknown site {name!r} in {inventory.path}",
+                               expected=f"one of: {known}")
     return site
 
 

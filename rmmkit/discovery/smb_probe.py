@@ -9,6 +9,7 @@ server's logon audit as a failed login.
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from typing import Any
 
@@ -58,10 +59,8 @@ def smb_identity(ip: str, *, port: int = 445, timeout: float = 2.0) -> dict[str,
         info.update(_challenge(server))
         return info
     finally:
-        try:
+        with contextlib.suppress(Exception):  # the server may have hung up already
             conn.close()
-        except Exception:  # the server may have hung up already: nothing to release
-            pass
 
 
 def _challenge(server: Any) -> dict[str, Any]:
@@ -78,7 +77,8 @@ def _challenge(server: Any) -> dict[str, Any]:
     packet["Command"] = SMB2_SESSION_SETUP
     packet["Data"] = setup
     answer = server.recvSMB(server.sendSMB(packet))
-    token = SPNEGO_NegTokenResp(SMB2SessionSetup_Response(answer["Data"])["Buffer"])["ResponseToken"]
+    response = SMB2SessionSetup_Response(answer["Data"])
+    token = SPNEGO_NegTokenResp(response["Buffer"])["ResponseToken"]
     challenge = ntlm.NTLMAuthChallenge(token)
     out: dict[str, Any] = {}
     length = challenge["TargetInfoFields_len"]

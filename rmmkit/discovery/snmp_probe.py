@@ -46,7 +46,8 @@ class SnmpIdentity:
             self._dispatcher = SnmpDispatcher()
         note = "snmp: no community declared"
         for position, community in enumerate(self.communities, start=1):
-            target = await UdpTransportTarget.create((ip, self.port), timeout=self.timeout, retries=0)
+            target = await UdpTransportTarget.create((ip, self.port), timeout=self.timeout,
+                                                     retries=0)
             error, status, _index, binds = await get_cmd(
                 self._dispatcher, CommunityData(community.reveal_str(), mpModel=1), target,
                 *(ObjectType(ObjectIdentity(oid)) for oid in SYSTEM_OIDS.values()), lookupMib=False)

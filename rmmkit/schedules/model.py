@@ -109,28 +109,21 @@ class Schedule:
         return " ".join(parts)
 
 
-def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
-    """Undo what ``yaml.safe_load`` does to dates and HH:MM (when a plain dict is all we have)."""
+def _normalise(raw: Any) -> Any:
+    """Dates that ``yaml.safe_load`` made objects back to text (for callers with plain dicts).
 
-    def fix(value: Any, timeish: bool) -> Any:
-        if isinstance(value, dt.datetime):
-            return value.strftime("%Y-%m-%dT%H:%M")
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if timeish and isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1440:
-            return f"{value // 60:02d}:{value % 60:02d}"  # YAML 1.1 read 02:30 as 150
-        if isinstance(value, dict):
-            return {k: fix(v, k in ("time",)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [fix(v, timeish) for v in value]
-        return value
-
-    out = {k: fix(v, False) for k, v in raw.items()}
-    if isinstance(out.get("recurrence"), dict) and isinstance(
-        out["recurrence"].get("custom"), list
-    ):
-        out["recurrence"]["custom"] = [fix(v, True) for v in raw["recurrence"]["custom"]]
-    return out
+    Times need no such help: rmmkit's YAML reader keeps ``02:30`` as text, and
+    an integer (what ``yaml.safe_load`` makes of it) is rejected by the schema.
+    """
+    if isinstance(raw, dt.datetime):
+        return raw.strftime("%Y-%m-%dT%H:%M")
+    if isinstance(raw, dt.date):
+        return raw.isoformat()
+    if isinstance(raw, dict):
+        return {k: _normalise(v) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [_normalise(v) for v in raw]
+    return raw
 
 
 def _expected(error: jsonschema.ValidationError) -> str | None:

@@ -14,13 +14,20 @@ from rmmkit.secrets.values import Secret
 
 
 async def system_identity(
-    ip: str, communities: list[Secret], *, timeout: float = 1.0, port: int = 161, retries: int = 0
+    ip: str,
+    communities: list[Secret],
+    *,
+    timeout: float = 1.0,
+    port: int = 161,
+    retries: int = 0,
+    engine: str | None = None,
 ) -> tuple[dict[str, str], str]:
     """(values, note) for discovery: sysDescr/sysObjectID/sysName plus the device class.
 
     Tries each v2c community in order with one identify request; ``values`` is
     empty when none answered and ``note`` says why, naming communities by
-    position only (never by value).
+    position only (never by value).  ``engine`` picks the v1/v2c engine
+    (``native`` or ``pysnmp``; None: the default).
     """
     from rmmkit.errors import RmmkitError
     from rmmkit.snmp.auth import SnmpAuth
@@ -32,7 +39,9 @@ async def system_identity(
         return {}, "snmp: no community declared"
     ruleset = _cached_ruleset(load_ruleset)
     note = ""
-    async with SnmpClient(SnmpOptions(port=port, timeout=timeout, retries=retries)) as client:
+    chosen = {"engine": engine} if engine else {}
+    options = SnmpOptions(port=port, timeout=timeout, retries=retries, **chosen)
+    async with SnmpClient(options) as client:
         for position, community in enumerate(communities, start=1):
             try:
                 dev = await identify(client, ip, [SnmpAuth.v2c(community)], ruleset)

@@ -1,9 +1,10 @@
 """The SNMP client: gets, next-probes and bulk walks for v1, v2c and v3.
 
 Why one async class for every version: callers (identify at scale, polls,
-the CLI) ask for OIDs and get plain values; v1/v2c go through the small
-codec and one shared UDP engine (:mod:`rmmkit.snmp.engine`), v3 through
-pysnmp's v3arch (:mod:`rmmkit.snmp.v3`).  Errors are rmmkit's: no answer is
+the CLI) ask for OIDs and get plain values; v1/v2c go through one shared
+UDP engine per client, the small codec (:mod:`rmmkit.snmp.engine`, default)
+or pysnmp's v1arch (:mod:`rmmkit.snmp.v1arch`, ``engine="pysnmp"``), v3
+through pysnmp's v3arch (:mod:`rmmkit.snmp.v3`).  Errors are rmmkit's: no answer is
 an :class:`UnreachableError` whose causes say "wrong community or host down";
 a refused v3 key is an :class:`AuthenticationError` with causes.
 """
@@ -62,6 +63,10 @@ V3_AUTH_CAUSES = {
 }
 
 
+ENGINES = ("native", "pysnmp")
+DEFAULT_ENGINE = "native"  # measured faster: see docs/snmp.md "Engines" and bench/snmp.py
+
+
 @dataclass(frozen=True)
 class SnmpOptions:
     """Per-request behaviour; every field can be set from playbook args or the CLI."""
@@ -72,6 +77,11 @@ class SnmpOptions:
     max_repetitions: int = 25
     max_rows: int = 5000  # a walk stops after this many values (runaway agents)
     max_oids_per_request: int = 20
+    engine: str = DEFAULT_ENGINE  # v1/v2c path: "native" (BER codec) or "pysnmp" (v1arch)
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:  # fail when declared, not at the first request
+            raise InputError(f"unknown SNMP engine {self.engine!r}", expected=" or ".join(ENGINES))
 
 
 def normalise_host(host: str) -> str:
@@ -83,12 +93,23 @@ def normalise_host(host: str) -> str:
         ) from None
 
 
+def make_engine(name: str) -> Any:
+    """The v1/v2c engine called ``name``; both have the same ``request``/``close`` API."""
+    if name == "native":
+        return V2cEngine()
+    if name == "pysnmp":
+        from rmmkit.snmp.v1arch import PysnmpV1Engine  # imports pysnmp: only when chosen
+
+        return PysnmpV1Engine()
+    raise InputError(f"unknown SNMP engine {name!r}", expected=" or ".join(ENGINES))
+
+
 class SnmpClient:
     """Async SNMP client; ``async with SnmpClient(opts) as c: await c.get(host, auth, oids)``."""
 
     def __init__(self, options: SnmpOptions | None = None) -> None:
         self.options = options or SnmpOptions()
-        self._v2c = V2cEngine()
+        self._v2c = make_engine(self.options.engine)
         self._v3: V3Session | None = None
 
     async def __aenter__(self) -> SnmpClient:

@@ -7,7 +7,8 @@ credentials are resolved once per host, not once per request.
 
 Host variables (inventory ``vars``, any level): ``snmp_port`` (161),
 ``snmp_timeout`` (seconds, 1.0), ``snmp_retries`` (1), ``snmp_version`` for
-community credentials (``2c`` or ``1``), ``snmp_max_repetitions`` (25).
+community credentials (``2c`` or ``1``), ``snmp_max_repetitions`` (25),
+``snmp_engine`` for v1/v2c (``native`` or ``pysnmp``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from rmmkit.errors import AuthenticationError, InputError
 from rmmkit.snmp.auth import SnmpAuth
 from rmmkit.snmp.classify import Ruleset, ruleset_from_plugins
-from rmmkit.snmp.client import SnmpOptions, run_sync
+from rmmkit.snmp.client import ENGINES, SnmpOptions, run_sync
 from rmmkit.snmp.identify import Identified, identify
 from rmmkit.snmp.poll import poll
 from rmmkit.transports.base import Transport
@@ -36,6 +37,7 @@ def options_from_vars(variables: dict[str, Any], timeout: float | None = None) -
         ("snmp_timeout", "timeout", float),
         ("snmp_retries", "retries", int),
         ("snmp_max_repetitions", "max_repetitions", int),
+        ("snmp_engine", "engine", str),
     ):
         if var in variables:
             try:
@@ -44,6 +46,10 @@ def options_from_vars(variables: dict[str, Any], timeout: float | None = None) -
                 raise InputError(
                     f"host variable {var} is {variables[var]!r}", expected=f"a {kind.__name__}"
                 ) from None
+    if values.get("engine", ENGINES[0]) not in ENGINES:
+        raise InputError(
+            f"host variable snmp_engine is {values['engine']!r}", expected=" or ".join(ENGINES)
+        )
     if "timeout" not in values and timeout:
         values["timeout"] = min(SnmpOptions.timeout, timeout)
     return SnmpOptions(**values)

@@ -9,45 +9,71 @@ codec returns, so nothing above this module knows which path answered.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
+from types import ModuleType
 from typing import Any
-
-from pysnmp.hlapi.v3arch import asyncio as hl
-from pysnmp.proto import errind, rfc1902, rfc1905
 
 from rmmkit.snmp.ber import Counter, Missing, Value
 
+# Protocol names → pysnmp constant names, resolved only when a v3 request is
+# made: importing pysnmp costs ~0.5 s, and every CLI command loads this module
+# (through the SNMP plugin) even when it sends no SNMP at all.
 AUTH_PROTOCOLS = {
-    "none": hl.USM_AUTH_NONE,
-    "md5": hl.USM_AUTH_HMAC96_MD5,
-    "sha": hl.USM_AUTH_HMAC96_SHA,
-    "sha1": hl.USM_AUTH_HMAC96_SHA,
-    "sha224": hl.USM_AUTH_HMAC128_SHA224,
-    "sha256": hl.USM_AUTH_HMAC192_SHA256,
-    "sha384": hl.USM_AUTH_HMAC256_SHA384,
-    "sha512": hl.USM_AUTH_HMAC384_SHA512,
+    "none": "USM_AUTH_NONE",
+    "md5": "USM_AUTH_HMAC96_MD5",
+    "sha": "USM_AUTH_HMAC96_SHA",
+    "sha1": "USM_AUTH_HMAC96_SHA",
+    "sha224": "USM_AUTH_HMAC128_SHA224",
+    "sha256": "USM_AUTH_HMAC192_SHA256",
+    "sha384": "USM_AUTH_HMAC256_SHA384",
+    "sha512": "USM_AUTH_HMAC384_SHA512",
 }
 # net-snmp localises AES-192/256 keys the Blumenthal way; so do we, to interoperate.
 PRIV_PROTOCOLS = {
-    "none": hl.USM_PRIV_NONE,
-    "des": hl.USM_PRIV_CBC56_DES,
-    "3des": hl.USM_PRIV_CBC168_3DES,
-    "aes": hl.USM_PRIV_CFB128_AES,
-    "aes128": hl.USM_PRIV_CFB128_AES,
-    "aes192": hl.USM_PRIV_CFB192_AES_BLUMENTHAL,
-    "aes256": hl.USM_PRIV_CFB256_AES_BLUMENTHAL,
+    "none": "USM_PRIV_NONE",
+    "des": "USM_PRIV_CBC56_DES",
+    "3des": "USM_PRIV_CBC168_3DES",
+    "aes": "USM_PRIV_CFB128_AES",
+    "aes128": "USM_PRIV_CFB128_AES",
+    "aes192": "USM_PRIV_CFB192_AES_BLUMENTHAL",
+    "aes256": "USM_PRIV_CFB256_AES_BLUMENTHAL",
 }
 
-# errorIndication classes that mean "the agent refused our credentials"
-AUTH_FAILURES = (
-    errind.WrongDigest,
-    errind.DecryptionError,
-    errind.UnknownUserName,
-    errind.UnsupportedSecurityLevel,
-    errind.AuthenticationFailure,
-    errind.AuthenticationError,
-    errind.UnknownSecurityName,
+# errorIndication classes (pysnmp.proto.errind) that mean "the agent refused our credentials"
+_AUTH_FAILURE_NAMES = (
+    "WrongDigest",
+    "DecryptionError",
+    "UnknownUserName",
+    "UnsupportedSecurityLevel",
+    "AuthenticationFailure",
+    "AuthenticationError",
+    "UnknownSecurityName",
 )
+
+
+@functools.cache
+def _hlapi() -> ModuleType:
+    """pysnmp's v3arch asyncio API, imported on the first v3 request."""
+    from pysnmp.hlapi.v3arch import asyncio as hl
+
+    return hl
+
+
+class _AuthFailureCheck(type):
+    """``isinstance(x, AUTH_FAILURES)`` without importing pysnmp before a v3 request has."""
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        from pysnmp.proto import errind
+
+        return isinstance(instance, tuple(getattr(errind, n) for n in _AUTH_FAILURE_NAMES))
+
+
+class AuthFailure(metaclass=_AuthFailureCheck):
+    """Matches every pysnmp errorIndication that means a refused credential."""
+
+
+AUTH_FAILURES = (AuthFailure,)
 
 
 def normalise_protocol(name: str) -> str:
@@ -57,6 +83,8 @@ def normalise_protocol(name: str) -> str:
 
 def to_value(value: Any) -> Value:
     """A pysnmp value as the codec's plain value (same types for every SNMP version)."""
+    from pysnmp.proto import rfc1902, rfc1905
+
     if isinstance(value, rfc1905.NoSuchObject):
         return Missing.NO_SUCH_OBJECT
     if isinstance(value, rfc1905.NoSuchInstance):
@@ -88,7 +116,7 @@ class V3Session:
     """One pysnmp SnmpEngine for every v3 request of a client (engine discovery is cached)."""
 
     def __init__(self) -> None:
-        self.engine = hl.SnmpEngine()
+        self.engine = _hlapi().SnmpEngine()
 
     @staticmethod
     def user_data(
@@ -99,12 +127,13 @@ class V3Session:
         priv_protocol: str,
     ) -> Any:
         """USM user data; keys are revealed by the caller right here, at the library boundary."""
+        hl = _hlapi()
         return hl.UsmUserData(
             user,
             authKey=auth_key,
             privKey=priv_key,
-            authProtocol=AUTH_PROTOCOLS[normalise_protocol(auth_protocol)],
-            privProtocol=PRIV_PROTOCOLS[normalise_protocol(priv_protocol)],
+            authProtocol=getattr(hl, AUTH_PROTOCOLS[normalise_protocol(auth_protocol)]),
+            privProtocol=getattr(hl, PRIV_PROTOCOLS[normalise_protocol(priv_protocol)]),
         )
 
     async def request(
@@ -121,6 +150,7 @@ class V3Session:
         non_repeaters: int = 0,
     ) -> tuple[Any, int, int, list[tuple[str, Value]]]:
         """(errorIndication, errorStatus, errorIndex, varbinds) of one GET/GETNEXT/GETBULK."""
+        hl = _hlapi()
         maker = (
             hl.Udp6TransportTarget
             if ipaddress.ip_address(host).version == 6

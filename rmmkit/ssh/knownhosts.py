@@ -129,28 +129,33 @@ class KnownHosts:
         found += [e for e in self._patterns if _matches(e.patterns, name)]
         return found
 
-    def verify(self, host: str, port: int, key: Any) -> str:
-        """Check ``key`` for ``host``; returns ``"known"`` or ``"added"``, else raises."""
+    def verify(self, host: str, port: int, key: Any, label: str = "") -> str:
+        """Check ``key`` for ``host``; returns ``"known"`` or ``"added"``, else raises.
+
+        ``label`` (the inventory's host name) prefixes error messages.
+        """
         name = lookup_name(host, port)
+        who = f"{label} ({name})" if label and label != host else name
         keytype, blob = key.get_name(), base64.b64encode(key.asbytes()).decode()
         entries = self.entries_for(name)
         if any(e.marker == "@revoked" and e.blob == blob for e in entries):
-            raise HostKeyError(f"{name}: the host key {fingerprint(key)} is revoked in {self.path}",
-                               host=host, code="host_key_changed", causes=CHANGED_CAUSES[2:])
+            raise HostKeyError(f"{who}: the host key {fingerprint(key)} is revoked in {self.path}",
+                               host=label or host, code="host_key_changed",
+                               causes=CHANGED_CAUSES[2:])
         pinned = [e for e in entries if not e.marker]
         if any(e.blob == blob for e in pinned):
             return "known"
         if pinned:
             lines = ", ".join(str(e.line) for e in pinned if e.line) or "?"
             raise HostKeyError(
-                f"{name}: host key changed: the host offers {keytype} {fingerprint(key)}, "
+                f"{who}: host key changed: the host offers {keytype} {fingerprint(key)}, "
                 f"{self.path} (line {lines}) pins another key; nothing was sent to the host",
-                host=host, code="host_key_changed", causes=CHANGED_CAUSES)
+                host=label or host, code="host_key_changed", causes=CHANGED_CAUSES)
         if not self.accept_new:
             raise HostKeyError(
-                f"{name}: unknown host key {keytype} {fingerprint(key)} (not in {self.path}); "
+                f"{who}: unknown host key {keytype} {fingerprint(key)} (not in {self.path}); "
                 "refused, nothing was sent to the host",
-                host=host, code="host_key_unknown", causes=UNKNOWN_CAUSES)
+                host=label or host, code="host_key_unknown", causes=UNKNOWN_CAUSES)
         self._add(name, keytype, blob)
         log.warning("recorded new host key for %s: %s %s", name, keytype, fingerprint(key))
         return "added"

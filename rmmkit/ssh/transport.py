@@ -107,7 +107,7 @@ class SshTransport(Transport):
             raise ProtocolError(f"{host.name}: SSH negotiation failed: {text}", host=host.name,
                                 code="ssh_negotiation") from None
         try:
-            self.known_hosts.verify(host.address, port, key)
+            self.known_hosts.verify(host.address, port, key, host.name)
         except Exception:
             t.close()
             raise

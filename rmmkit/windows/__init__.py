@@ -10,8 +10,9 @@ the seed's description and possible causes.  ``plugin`` registers it all.
 from __future__ import annotations
 
 from rmmkit.windows.errors import Failure, classify, error_table, windows_error
-from rmmkit.windows.preflight import Preflight, preflight
+from rmmkit.windows.preflight import preflight
 from rmmkit.windows.smb import SmbSession
+from rmmkit.windows.verdict import Preflight
 
 __all__ = [
     "Failure",

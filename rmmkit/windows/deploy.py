@@ -13,6 +13,7 @@ its sha256 is read back over SMB before anything runs it.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,7 @@ class WindowsTarget:
         self.requested = method
         self._method: str | None = None if method == "auto" else method
         self.tried: list[str] = []  # auto: the methods that did not open, in order
+        self._agent = ""  # the agent being deployed (names the RunOnce value)
 
     @property
     def host(self) -> str:
@@ -105,7 +107,14 @@ class WindowsTarget:
                 registry_version = None if value is None else str(value)
             except TransportError:
                 registry_version = None
-        busy = self.conn.smb.exists("ADMIN$", _marker(agent))
+        try:
+            busy = self.conn.smb.exists("ADMIN$", _marker(agent))
+        except TransportError:  # no ADMIN$ (or no access): no deployment of ours can run there
+            busy = False
+        if not busy and (self._method == "remote_registry" or detect.get("registry")):
+            # a RunOnce of ours not yet run (no logon since): the deployment is still pending
+            with contextlib.suppress(TransportError):
+                busy = self.conn.registry.read(RUN_ONCE, run_once_name(agent.name)) is not None
         return Probe(
             file=file,
             service=service,
@@ -136,11 +145,12 @@ class WindowsTarget:
                     code="timeout",
                 )
             return CommandResult(0, out=f"process {pid} exited")
-        name = f"rmmkit-{uuid.uuid4().hex[:8]}"
+        name = run_once_name(self._agent or "agent")
         self.conn.registry.write(RUN_ONCE, name, command)
         return CommandResult(0, out=f"RunOnce value {name} set: runs at the next logon")
 
     def mark(self, agent: Agent, busy: bool) -> None:
+        self._agent = agent.name
         path = _marker(agent)
         if busy:
             import tempfile
@@ -150,10 +160,8 @@ class WindowsTarget:
                 fh.flush()
                 self.conn.smb.put(Path(fh.name), "ADMIN$", path)
         else:
-            try:
+            with contextlib.suppress(TransportError):
                 self.conn.smb.delete("ADMIN$", path)
-            except TransportError:
-                pass
 
     def cleanup(self, remote: str) -> None:
         if self.method == "remote_registry":
@@ -163,10 +171,13 @@ class WindowsTarget:
             (self.conn.smb.delete, path),
             (self.conn.smb.rmdir, path.rpartition("\\")[0]),
         ):
-            try:
+            with contextlib.suppress(TransportError):
                 op(share, target)
-            except TransportError:
-                pass
+
+
+def run_once_name(agent: str) -> str:
+    """The RunOnce value of one agent's pending deployment (one per agent: a retry replaces it)."""
+    return f"rmmkit-{agent}"
 
 
 def _marker(agent: Agent) -> str:

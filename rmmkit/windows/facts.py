@@ -40,7 +40,7 @@ WQL = {
 
 
 def antivirus_state(product_state: int) -> dict[str, Any]:
-    """Decode SecurityCenter2's productState: byte 2 = enabled (0x10), byte 1 = up to date (0x00)."""
+    """Decode SecurityCenter2's productState: 0x1000 set = enabled, 0x10 clear = up to date."""
     return {"enabled": bool(product_state & 0x1000), "up_to_date": (product_state & 0x10) == 0}
 
 

@@ -116,7 +116,7 @@ def rmmkit_register_actions(register: Register) -> None:
 
 @hookimpl
 def rmmkit_select_transport(host: Any, action: str) -> str | None:
-    """Windows hosts reach the agent actions over ``smb`` unless ``rmmkit_transport`` says otherwise."""
+    """Windows hosts reach the agent actions over ``smb`` (``rmmkit_transport`` wins)."""
     if host.vars.get("rmmkit_transport") or action not in AGENT_ACTIONS:
         return None
     return "smb" if is_windows(host) else None

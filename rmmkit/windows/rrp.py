@@ -7,6 +7,7 @@ which is exactly what the preflight's last rung checks.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from rmmkit.errors import InputError, TransportError
@@ -82,14 +83,14 @@ class Registry:
             ) from None
 
     def read(self, key: str, name: str) -> Any:
-        """The value's data (str for REG_SZ, int for DWORD), or None when key or value is missing."""
+        """The value's data (str for REG_SZ, int for DWORD); None when key or value is missing."""
         from impacket.dcerpc.v5 import rrp
 
         def go() -> Any:
             try:
                 handle = self._key(key)
                 try:
-                    kind, data = rrp.hBaseRegQueryValue(self._bound(), handle, name + "\x00")
+                    _kind, data = rrp.hBaseRegQueryValue(self._bound(), handle, name + "\x00")
                 finally:
                     rrp.hBaseRegCloseKey(self._bound(), handle)
             except rrp.DCERPCSessionError as exc:
@@ -167,10 +168,8 @@ class Registry:
 
     def close(self) -> None:
         if self._dce is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing must never turn a result into a failure
                 self._dce.disconnect()
-            except Exception:  # closing must never turn a result into a failure
-                pass
             self._dce = None
             self._hives.clear()
 

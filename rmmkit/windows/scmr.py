@@ -9,6 +9,7 @@ read-only for status queries: a non-administrator may still enumerate.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -207,18 +208,14 @@ class ServiceManager:
     def _delete(self, handle: Any) -> None:
         from impacket.dcerpc.v5 import scmr
 
-        try:
+        with contextlib.suppress(Exception):  # already stopped: the usual case
             scmr.hRControlService(self._bound(), handle, scmr.SERVICE_CONTROL_STOP)
-        except Exception:  # already stopped: the usual case
-            pass
         scmr.hRDeleteService(self._bound(), handle)
         scmr.hRCloseServiceHandle(self._bound(), handle)
 
     def close(self) -> None:
         if self._dce is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing must never turn a result into a failure
                 self._dce.disconnect()
-            except Exception:  # closing must never turn a result into a failure
-                pass
             self._dce = None
             self._handles.clear()

@@ -9,6 +9,7 @@ Copies are proven by reading the file back: size and sha256 must match.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import socket
 import time
@@ -262,10 +263,8 @@ _NOT_FOUND = {0xC0000034, 0xC000003A, 0xC000000F}
 
 
 def _close_quietly(obj: Any, method: str = "close") -> None:
-    try:
+    with contextlib.suppress(Exception):  # closing must never turn a result into a failure
         getattr(obj, method)()
-    except Exception:  # closing must never turn a result into a failure
-        pass
 
 
 def tcp_open(address: str, port: int, timeout: float) -> float:

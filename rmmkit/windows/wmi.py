@@ -10,6 +10,7 @@ mapper, which answers on 135 but has no WMI).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -131,10 +132,8 @@ class Wmi:
 
     def close(self) -> None:
         if self._dcom is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing must never turn a result into a failure
                 self._dcom.disconnect()
-            except Exception:  # closing must never turn a result into a failure
-                pass
         self._dcom = self._services = None
 
 
@@ -144,7 +143,8 @@ def _quote(value: str) -> str:
 
 _CREATE_CAUSES: dict[int, tuple[str, ...]] = {
     2: (
-        "The user name provided does not have sufficient access privileges to perform the operation.",
+        "The user name provided does not have sufficient access privileges "
+        "to perform the operation.",
     ),
     3: ("The user lacks a privilege needed to start the process.",),
     9: ("If any file is missing from the deployment, this message appears (setup.exe).",),

@@ -86,12 +86,20 @@ def test_yaml_dates_and_clock_times_stay_text(tmp_path: Path, plugins: Any) -> N
         """
 name: nightly
 targets: {ranges: [127.0.0.1-127.0.0.4]}
-vars: {since: 2026-01-05, at: 02:30}
+vars: {since: 2026-01-05, at: 02:30, late: 14:30, runtime: 1:30:15.5, port: 8080, big: 1_000}
 tasks: [{name: a, action: noop}]
 """,
     )
     pb = load_playbook(path, plugins)
-    assert pb.vars == {"since": "2026-01-05", "at": "02:30"}
+    # YAML 1.1 would read 14:30 as 870 and 1:30:15.5 as 5415.5; plain numbers stay numbers.
+    assert pb.vars == {
+        "since": "2026-01-05",
+        "at": "02:30",
+        "late": "14:30",
+        "runtime": "1:30:15.5",
+        "port": 8080,
+        "big": 1000,
+    }
 
 
 def test_extra_vars_override_and_render_targets(tmp_path: Path, plugins: Any) -> None:

@@ -193,3 +193,18 @@ def test_render_and_when() -> None:
         evaluate_when("missing == 1", {})
     with pytest.raises(TemplateError, match="unsafe"):
         render("{{ ''.__class__.__mro__ }}", {})
+
+
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        ({"k": "{{ [who, missing] }}"}, "'missing' is undefined"),  # undefined inside a list
+        ({"k": "{{ {'a': missing} }}"}, "'missing' is undefined"),  # ... and inside a dict
+        ({"k": "{{ 1 // zero }}"}, "ZeroDivisionError"),  # a filter or operator's own error
+        ({"k": "n={{ 1 // zero }}"}, "ZeroDivisionError"),  # same in a text template
+    ],
+)
+def test_render_turns_every_template_failure_into_a_template_error(value: Any, needle: str) -> None:
+    with pytest.raises(TemplateError, match=needle) as info:
+        render(value, {"who": "bob", "zero": 0})
+    assert str(info.value).startswith("args.k: ")

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from rmmkit.lab.fixtures import lab  # noqa: F401  (the shared default lab, for the proof tests)
+
 from .daemons import start_samba, start_snmpd, start_sshd
 from .netlab import SUBNET, MiniNet
 
@@ -32,11 +34,13 @@ CROWD = "203.0.113"
 
 
 def _root_ok() -> bool:
-    return os.geteuid() == 0 and subprocess.run(["ip", "netns", "list"], capture_output=True).returncode == 0
+    if os.geteuid() != 0:
+        return False
+    return subprocess.run(["ip", "netns", "list"], capture_output=True).returncode == 0
 
 
 @dataclass
-class Lab:
+class MiniLab:
     net: MiniNet
     inventory: Path
     db: str
@@ -59,7 +63,7 @@ class Lab:
 
 
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory):
+def minilab(tmp_path_factory: pytest.TempPathFactory):
     if not _root_ok():
         pytest.skip("discovery lab tests need root and network namespaces")
     net = MiniNet().up()
@@ -93,6 +97,6 @@ sites:
     excludes: ["{EXCLUDED}"]
     credentials: [snmp-ro]
 """)
-        yield Lab(net, inventory, f"sqlite:///{tmp}/rmmkit.db")
+        yield MiniLab(net, inventory, f"sqlite:///{tmp}/rmmkit.db")
     finally:
         net.down()

@@ -7,6 +7,7 @@ and daemon made here is removed by :meth:`MiniNet.down`, by PID.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -74,20 +75,11 @@ class MiniNet:
         self.procs.append(proc)
         return proc
 
-    def listen_tcp(self, ns: str, ip: str, port: int) -> None:
-        """A plain TCP listener (accepts, says nothing) inside ``ns``."""
-        code = ("import socket,time;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);"
-                f"s.bind(({ip!r},{port}));s.listen(512)\nwhile True: c,_=s.accept();c.close()")
-        self.spawn(ns, "python3", "-c", code)
-        wait_port(self, ns, ip, port)
-
     def down(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         for proc in self.procs:
             try:
                 proc.wait(timeout=5)

@@ -43,47 +43,48 @@ def test_list_prints_exact_targets_in_order():
     assert proc.stdout.split() == ["10.9.0.0", "10.9.0.1", "10.9.0.3", "10.9.0.8"]
 
 
-def test_list_sends_nothing(lab):
-    from .test_discovery_lab import _capture
+def test_list_sends_nothing(minilab):
+    from .test_discovery_mini import _capture
 
-    packets = _capture(lab, ["scan", f"{SUBNET}.0/24", "--list"])
+    packets = _capture(minilab, ["scan", f"{SUBNET}.0/24", "--list"])
     assert packets == []
 
 
-def test_store_diff_and_report(lab, tmp_path):
+def test_store_diff_and_report(minilab, tmp_path):
     db = f"sqlite:///{tmp_path}/diff.db"
-    ping_ns = lab.net.namespaces[6]  # owns .14/.17/.18
-    site = ["--site", "lab", "-i", str(lab.inventory), "--no-dns", "--ports", "80", "--db", db]
-    lab.net.exec(ping_ns, "ip", "addr", "add", f"{SUBNET}.16/24", "dev", "rk6y")
+    ping_ns = minilab.net.namespaces[6]  # owns .14/.17/.18
+    site = ["--site", "lab", "-i", str(minilab.inventory), "--no-dns", "--ports", "80", "--db", db]
+    minilab.net.exec(ping_ns, "ip", "addr", "add", f"{SUBNET}.16/24", "dev", "rk6y")
     try:
-        lab.rmmkit("scan", *site, "--format", "json")
+        minilab.rmmkit("scan", *site, "--format", "json")
     finally:
-        lab.net.exec(ping_ns, "ip", "addr", "del", f"{SUBNET}.16/24", "dev", "rk6y")
-    lab.rmmkit("scan", *site, "--format", "json")
-    diff = json.loads(lab.rmmkit("scan", "diff", "--site", "lab", "--format", "json",
+        minilab.net.exec(ping_ns, "ip", "addr", "del", f"{SUBNET}.16/24", "dev", "rk6y")
+    minilab.rmmkit("scan", *site, "--format", "json")
+    diff = json.loads(minilab.rmmkit("scan", "diff", "--site", "lab", "--format", "json",
                                  "--db", db).stdout)
     assert [r["ip"] for r in diff["gone"]] == [f"{SUBNET}.16"]
     assert diff["new"] == []
-    report = lab.rmmkit("report", "scan-details", "--site", "lab", "--resource", "ups",
+    report = minilab.rmmkit("report", "scan-details", "--site", "lab", "--resource", "ups",
                         "--format", "csv", "--db", db).stdout
     rows = list(csv.DictReader(io.StringIO(report)))
     assert [r["IP address"] for r in rows] == [f"{SUBNET}.12"] * 2
-    ranged = json.loads(lab.rmmkit("report", "scan-details", "--ip-range", f"{SUBNET}.14-{SUBNET}.15",
-                                   "--format", "json", "--db", db).stdout)
+    ranged = json.loads(minilab.rmmkit("report", "scan-details", "--ip-range",
+                                   f"{SUBNET}.14-{SUBNET}.15", "--format", "json",
+                                   "--db", db).stdout)
     assert sorted({r["ip"] for r in ranged}) == [f"{SUBNET}.14", f"{SUBNET}.15"]
-    future = json.loads(lab.rmmkit("report", "scan-details", "--since", "2999-01-01",
+    future = json.loads(minilab.rmmkit("report", "scan-details", "--since", "2999-01-01",
                                    "--format", "json", "--db", db).stdout)
     assert future == []
 
 
-def test_discover_action_writes_the_site_scan(lab, tmp_path):
+def test_discover_action_writes_the_site_scan(minilab, tmp_path):
     code = f"""
 import json
 from rmmkit.actions.base import TaskContext
 from rmmkit.loader import load_inventory
 from rmmkit.models import ResolvedHost, Task
 from rmmkit.session import Session
-inv = load_inventory({str(lab.inventory)!r})
+inv = load_inventory({str(minilab.inventory)!r})
 session = Session.create(inventory=inv, db_url={f"sqlite:///{tmp_path}/act.db"!r})
 action = session.plugins.actions.get("discover")()
 host = ResolvedHost(name="lab", address="", site="lab")
@@ -94,7 +95,8 @@ check = action.run(TaskContext(host=host, task=Task("scan", "discover"), session
 live = [r["ip"] for r in session.store.latest_hosts("lab")]
 print(json.dumps({{"data": out.data, "live": live, "check": check.msg}}))
 """
-    got = json.loads(lab.net.exec(lab.scanner, sys.executable, "-c", code).strip().splitlines()[-1])
+    out = minilab.net.exec(minilab.scanner, sys.executable, "-c", code)
+    got = json.loads(out.strip().splitlines()[-1])
     assert got["data"]["targets"] == 7 and got["data"]["online"] == 6
     assert got["live"] == [f"{SUBNET}.{n}" for n in (10, 11, 12, 13, 14, 15)]
     assert got["check"] == "would scan 7 addresses of site lab"

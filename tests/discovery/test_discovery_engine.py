@@ -86,14 +86,14 @@ def test_tcp_fallback_finds_listener_when_icmp_is_not_used():
         server.close()
 
 
-def _in_ns(lab, code: str) -> dict:
-    out = lab.net.exec(lab.scanner, sys.executable, "-c", code)
+def _in_ns(minilab, code: str) -> dict:
+    out = minilab.net.exec(minilab.scanner, sys.executable, "-c", code)
     return json.loads(out.strip().splitlines()[-1])
 
 
-def test_ping_socket_path_sees_replies_and_ttl(lab):
+def test_ping_socket_path_sees_replies_and_ttl(minilab):
     """The unprivileged ICMP datagram socket, enabled by ping_group_range inside the namespace."""
-    lab.net.exec(lab.scanner, "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647")
+    minilab.net.exec(minilab.scanner, "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647")
     code = f"""
 import asyncio, json, ipaddress
 from rmmkit.discovery.icmp import IcmpEngine
@@ -101,20 +101,22 @@ from rmmkit.discovery.rate import TokenBucket
 base = int(ipaddress.ip_address("{SUBNET}.14"))
 e = IcmpEngine([base, base + 2], bucket=TokenBucket(100), timeout=0.8, retries=1, privileged=False)
 asyncio.run(e.run())
-print(json.dumps({{"raw": e.raw, "alive": sorted(e.replies), "ttl": [r.ttl for r in e.replies.values()]}}))
+ttls = [r.ttl for r in e.replies.values()]
+print(json.dumps({{"raw": e.raw, "alive": sorted(e.replies), "ttl": ttls}}))
 """
-    got = _in_ns(lab, code)
+    got = _in_ns(minilab, code)
     assert got["raw"] is False
     assert got["alive"] == [0]  # .14 answers, .16 is dead
     assert got["ttl"] == [64]
 
 
-def test_dead_block_finishes_within_timeout_plus_one_second(lab):
+def test_dead_block_finishes_within_timeout_plus_one_second(minilab):
     """A dead routed /24 (the crowd answers for 203.0.113.0/24 only; 192.0.2.0/24 goes nowhere)."""
-    lab.net.exec(lab.scanner, "ip", "route", "replace", "192.0.2.0/24", "via", f"{SUBNET}.2")
-    lab.net.exec(lab.net.namespaces[1], "sysctl", "-qw", "net.ipv4.ip_forward=0")
+    minilab.net.exec(minilab.scanner, "ip", "route", "replace", "192.0.2.0/24",
+                     "via", f"{SUBNET}.2")
+    minilab.net.exec(minilab.net.namespaces[1], "sysctl", "-qw", "net.ipv4.ip_forward=0")
     start = time.monotonic()
-    rows = lab.scan_json("192.0.2.0/24", "--ping-only", "--no-store", "--timeout", "1",
+    rows = minilab.scan_json("192.0.2.0/24", "--ping-only", "--no-store", "--timeout", "1",
                          "--max-rate", "20000", "--ports", "22,445")
     took = time.monotonic() - start
     assert len(rows) == 256

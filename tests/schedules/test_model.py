@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import yaml
 
-from rmmkit.errors import SchemaViolation
+from rmmkit.errors import DuplicateName, SchemaViolation
 from rmmkit.schedules.marks import read_schedule_block
 from rmmkit.schedules.model import format_interval, parse_interval, parse_schedule
 
@@ -36,17 +36,33 @@ def test_unquoted_times_and_dates_keep_their_written_text(project: Project) -> N
     assert where.line == 1 + path.read_text().splitlines().index("schedule:")
 
 
-def test_safe_load_dict_with_base60_times_is_understood() -> None:
-    # yaml.safe_load reads 13:40 as the base-60 integer 820 and the date as a date object.
+def test_safe_load_dates_are_understood_but_base60_integers_are_refused() -> None:
+    # yaml.safe_load reads 13:40 as the base-60 integer 820: a number is not a time.
     data = yaml.safe_load(
-        "frequency: daily\nstart: {date: 2026-03-02, time: 13:40}\n"
-        "recurrence: {custom: [01:15, 23:59]}\n"
+        "frequency: daily\nstart: {date: 2026-03-02, time: '13:40'}\n"
+        "recurrence: {custom: ['01:15', '23:59']}\n"
     )
-    assert data["start"]["time"] == 13 * 60 + 40
     schedule = parse_schedule(data, schedule_id="x")
-    assert schedule.start_time == dt.time(13, 40)
     assert schedule.start_date == dt.date(2026, 3, 2)
-    assert schedule.custom == (dt.time(1, 15), dt.time(23, 59))
+    data["start"]["time"] = yaml.safe_load("13:40")
+    assert data["start"]["time"] == 13 * 60 + 40
+    with pytest.raises(SchemaViolation) as info:
+        parse_schedule(data, schedule_id="x")
+    assert "schedule.start.time" in str(info.value)
+    assert info.value.expected == "a time HH:MM (24 h)"
+
+
+def test_duplicate_schedule_keys_are_refused_with_their_line(project: Project) -> None:
+    path = project.playbook(
+        "dup",
+        "schedule:\n  frequency: daily\n  frequency: weekly\n"
+        "  start: {date: 2026-03-02, time: 01:00}\n",
+        sites=["hq"],
+    )
+    first = path.read_text().splitlines().index("schedule:")
+    with pytest.raises(DuplicateName) as info:
+        read_schedule_block(path)
+    assert str(info.value).startswith(f"{path}:{first + 3}:")
 
 
 BLOCK = (

@@ -142,3 +142,12 @@ def v2c_auth() -> SnmpAuth:
 
 def recording_path(community: str) -> Path:
     return RECORDINGS[community][0]
+
+
+ENGINES = ("native", "pysnmp")  # the v1/v2c engines (rmmkit.snmp.client.ENGINES)
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Run a v1/v2c test once per engine: both must behave the same against real agents."""
+    return str(request.param)

@@ -9,14 +9,15 @@ from rmmkit.snmp.classify import load_ruleset
 from rmmkit.snmp.client import SnmpOptions, run_sync
 from rmmkit.snmp.identify import identify, identify_many
 
+from .conftest import ENGINES
 from .recordings import RECORDINGS, load
 
 
-@pytest.fixture(scope="module")
-def identified(snmpsim_agent):
-    """Identify every recording once (concurrently, like a scan does)."""
+@pytest.fixture(scope="module", params=ENGINES)
+def identified(request, snmpsim_agent):
+    """Identify every recording once per v1/v2c engine."""
     ruleset = load_ruleset()
-    opts = SnmpOptions(port=snmpsim_agent.port, timeout=2, retries=1)
+    opts = SnmpOptions(port=snmpsim_agent.port, timeout=2, retries=1, engine=request.param)
 
     async def run(client):
         out = {}
@@ -39,10 +40,10 @@ def test_recording_is_classified_as_what_it_is(identified, community):
     assert dev.identity.sys_descr == rec["1.3.6.1.2.1.1.1.0"].text
 
 
-def test_identify_many_keeps_hosts_apart(snmpsim_agent):
+def test_identify_many_keeps_hosts_apart(snmpsim_agent, engine):
     """Two communities at once through one engine: each host keeps its own answer."""
     ruleset = load_ruleset()
-    opts = SnmpOptions(port=snmpsim_agent.port, timeout=2, retries=1)
+    opts = SnmpOptions(port=snmpsim_agent.port, timeout=2, retries=1, engine=engine)
 
     async def run(client):
         ups = await identify_many(client, ["127.0.0.1"], [SnmpAuth.v2c("ups-eaton")], ruleset)

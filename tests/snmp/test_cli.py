@@ -18,9 +18,10 @@ def invoke(args, env):
     return CliRunner().invoke(load_commands(), args, env=env)
 
 
-def test_get_and_walk_v2c(snmpd_agent):
+def test_get_and_walk_v2c(snmpd_agent, engine):
     env = {"RMKS_COMMUNITY": V2C_COMMUNITY}
     common = ["--community-env", "RMKS_COMMUNITY", "--port", str(snmpd_agent.port)]
+    common += ["--engine", engine]
     got = invoke(["snmp", "get", snmpd_agent.host, "1.3.6.1.2.1.1.7.0", *common], env)
     assert got.exit_code == 0, got.output
     assert got.stdout.strip() == "1.3.6.1.2.1.1.7.0 = 72"  # sysServices set in the snmpd.conf
@@ -76,7 +77,7 @@ def test_identify_recording_table(snmpsim_agent):
     assert "v3 authPriv is recommended" in result.stderr
 
 
-def test_wrong_community_exit_code_and_one_line(snmpd_agent):
+def test_wrong_community_exit_code_and_one_line(snmpd_agent, engine):
     cmd = [
         sys.executable,
         "-m",
@@ -93,6 +94,8 @@ def test_wrong_community_exit_code_and_one_line(snmpd_agent):
         "0.3",
         "--retries",
         "0",
+        "--engine",
+        engine,
     ]
     env = {"RMKS_COMMUNITY": "wrong-one", "PATH": "/usr/bin:/bin", "RMMKIT_NO_PLUGIN_COMMANDS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)

@@ -12,10 +12,12 @@ from rmmkit.snmp.auth import SnmpAuth
 from rmmkit.snmp.ber import Missing
 from rmmkit.snmp.client import SnmpOptions, run_sync
 
-from .conftest import V3_AUTH, V3_PRIV, V3_USER
+from .conftest import ENGINES, V3_AUTH, V3_PRIV, V3_USER
 
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
 SYS_NAME = "1.3.6.1.2.1.1.5.0"
+# v1 and v2c on each v1/v2c engine; v3 always runs on pysnmp's v3arch (engine does not apply)
+VERSION_ENGINES = [(v, e) for v in ("1", "2c") for e in ENGINES] + [("3", "native")]
 
 
 def opts(agent, **kw):
@@ -24,9 +26,10 @@ def opts(agent, **kw):
     )
 
 
-def test_v2c_and_v3_read_the_same_agent(snmpd_agent, v2c_auth, v3_auth):
+def test_v2c_and_v3_read_the_same_agent(snmpd_agent, v2c_auth, v3_auth, engine):
     v2 = run_sync(
-        lambda c: c.get(snmpd_agent.host, v2c_auth, [SYS_OBJECT_ID, SYS_NAME]), opts(snmpd_agent)
+        lambda c: c.get(snmpd_agent.host, v2c_auth, [SYS_OBJECT_ID, SYS_NAME]),
+        opts(snmpd_agent, engine=engine),
     )
     v3 = run_sync(
         lambda c: c.get(snmpd_agent.host, v3_auth, [SYS_OBJECT_ID, SYS_NAME]), opts(snmpd_agent)
@@ -36,10 +39,12 @@ def test_v2c_and_v3_read_the_same_agent(snmpd_agent, v2c_auth, v3_auth):
     assert v2[SYS_OBJECT_ID].startswith("1.3.6.1.4.1.8072.")
 
 
-@pytest.mark.parametrize("version", ["1", "2c", "3"])
-def test_walk_every_version_same_rows(snmpd_agent, v2c_auth, v3_auth, version):
+@pytest.mark.parametrize(("version", "engine"), VERSION_ENGINES)
+def test_walk_every_version_same_rows(snmpd_agent, v2c_auth, v3_auth, version, engine):
     auth = {"1": SnmpAuth.v1(v2c_auth.community), "2c": v2c_auth, "3": v3_auth}[version]
-    rows = run_sync(lambda c: c.walk(snmpd_agent.host, auth, "1.3.6.1.2.1.1"), opts(snmpd_agent))
+    rows = run_sync(
+        lambda c: c.walk(snmpd_agent.host, auth, "1.3.6.1.2.1.1"), opts(snmpd_agent, engine=engine)
+    )
     oids = [oid for oid, _v in rows]
     assert oids == sorted(oids, key=lambda o: tuple(map(int, o.split("."))))
     assert SYS_OBJECT_ID in oids and all(o.startswith("1.3.6.1.2.1.1.") for o in oids)
@@ -51,19 +56,24 @@ def test_walk_every_version_same_rows(snmpd_agent, v2c_auth, v3_auth, version):
     ]
 
 
-def test_missing_object_is_reported_not_raised(snmpd_agent, v2c_auth):
+@pytest.mark.parametrize("version", ["1", "2c"])
+def test_missing_object_is_reported_not_raised(snmpd_agent, v2c_auth, engine, version):
+    """v2c: the agent's noSuchObject; v1: noSuchName, retried without the OID."""
+    auth = SnmpAuth(version, community=v2c_auth.community)
     got = run_sync(
-        lambda c: c.get(snmpd_agent.host, v2c_auth, ["1.3.6.1.2.1.33.1.1.5.0"]), opts(snmpd_agent)
+        lambda c: c.get(snmpd_agent.host, auth, ["1.3.6.1.2.1.33.1.1.5.0", SYS_NAME]),
+        opts(snmpd_agent, engine=engine),
     )
     assert got["1.3.6.1.2.1.33.1.1.5.0"] in (Missing.NO_SUCH_OBJECT, Missing.NO_SUCH_INSTANCE)
+    assert got[SYS_NAME].decode() == socket.gethostname()
 
 
-def test_wrong_community_is_a_clear_timeout(snmpd_agent):
+def test_wrong_community_is_a_clear_timeout(snmpd_agent, engine):
     wrong = SnmpAuth.v2c(Secret("not-the-community"), name="hq-snmp")
     with pytest.raises(UnreachableError) as info:
         run_sync(
             lambda c: c.get(snmpd_agent.host, wrong, [SYS_OBJECT_ID]),
-            opts(snmpd_agent, timeout=0.3),
+            opts(snmpd_agent, timeout=0.3, engine=engine),
         )
     err = info.value
     assert "no answer" in str(err) and "wrong community or host down" in str(err)
@@ -118,15 +128,18 @@ def test_auth_repr_hides_secrets(v3_auth, v2c_auth):
     assert v3_auth.secure and not v2c_auth.secure
 
 
-@pytest.mark.parametrize("version", ["1", "2c", "3"])
-def test_identify_answers_the_same_on_every_version(snmpd_agent, v2c_auth, v3_auth, version):
+@pytest.mark.parametrize(("version", "engine"), VERSION_ENGINES)
+def test_identify_answers_the_same_on_every_version(
+    snmpd_agent, v2c_auth, v3_auth, version, engine
+):
     """v1 GETNEXT (with noSuchName handling), v2c GETBULK and v3 all classify alike."""
     from rmmkit.snmp.classify import load_ruleset
     from rmmkit.snmp.identify import identify
 
     auth = {"1": SnmpAuth.v1(v2c_auth.community), "2c": v2c_auth, "3": v3_auth}[version]
     dev = run_sync(
-        lambda c: identify(c, snmpd_agent.host, [auth], load_ruleset()), opts(snmpd_agent)
+        lambda c: identify(c, snmpd_agent.host, [auth], load_ruleset()),
+        opts(snmpd_agent, engine=engine),
     )
     assert dev.device_class == "linux" and dev.version == version
     assert dev.identity.sys_services == 72  # from the snmpd.conf the fixture wrote

@@ -14,6 +14,7 @@ from rmmkit.snmp.client import SnmpOptions, run_sync
 from rmmkit.snmp.identify import identify
 from rmmkit.snmp.poll import poll
 
+from .conftest import ENGINES
 from .recordings import RECORDINGS, column, load
 
 # RFC 1628 upsOutputSource / upsBatteryStatus; RFC 2790 hrDeviceStatus / hrPrinterStatus
@@ -35,10 +36,11 @@ def known(n):
     return n if n is not None and n >= 0 else None
 
 
-@pytest.fixture(scope="module")
-def polled(snmpsim_agent):
+@pytest.fixture(scope="module", params=ENGINES)
+def polled(request, snmpsim_agent):
+    """Identify and poll every recording once per v1/v2c engine."""
     ruleset = load_ruleset()
-    opts = SnmpOptions(port=snmpsim_agent.port, timeout=2, retries=1)
+    opts = SnmpOptions(port=snmpsim_agent.port, timeout=2, retries=1, engine=request.param)
 
     async def run(client):
         out = {}

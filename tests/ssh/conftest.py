@@ -93,7 +93,8 @@ agents:
   - name: rmmagent
     version: "{CURRENT}"
     installers:
-      - {{os: linux, arch: any, path: rmmagent-{CURRENT}.sh, sha256: "{sha or estate.installer_sha}"}}
+      - {{os: linux, arch: any, path: "rmmagent-{CURRENT}.sh",
+         sha256: "{sha or estate.installer_sha}"}}
     commands:
       install: "sleep {{{{ install_delay | default(0) }}}}; sh {{{{ installer }}}}"
       update: sh {{{{ installer }}}} --update

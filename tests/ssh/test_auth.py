@@ -177,6 +177,7 @@ def test_no_secret_leaks_through_the_transport(estate: Estate, tmp_path: Path, c
                             store=store, out=out)
         assert failed["lnx-noagent"].status is Status.FAILED
         assert failed["ghost"].status is Status.UNREACHABLE
+        assert store.deployment_events(host=canary_user)[-1]["result"] == "failed"
     finally:
         store.close()
     texts = {

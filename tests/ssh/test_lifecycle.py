@@ -227,7 +227,7 @@ def test_facts_are_stored(estate: Estate, store: Any, tmp_path: Path) -> None:
 
 
 def _hosts(session: Any) -> list[Any]:
-    from rmmkit.selection import select_hosts
     from rmmkit.models import Targets
+    from rmmkit.selection import select_hosts
 
     return select_hosts(session.inventory, Targets(hosts=tuple(session.inventory.hosts)))

@@ -10,6 +10,7 @@ is started inside ``win-peer``'s namespaces and stopped by its PID.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
@@ -26,13 +27,24 @@ from rmmkit.secrets.values import Secret
 HERE = Path(__file__).resolve().parent
 TOPOLOGY = HERE / "topology.yml"
 PEER_PASSWORD = "Peer-Adm1n-Pass"  # fake, test-only; reaches the peer on its stdin
+HOSTS = ("win-srv01", "win-noadmin", "win-peer")
+INSTALLED = r"C:\Program Files\RMMKit Agent\installed.txt"
+SCRIPT = """#!/bin/sh
+# lab installer: records where it ran (host name and addresses of its namespace)
+mkdir -p "../../../Program Files/RMMKit Agent"
+{ echo "rmmagent 3.2.0"; hostname; ip -o -4 addr show | awk '{print $4}'; } \\
+  > "../../../Program Files/RMMKit Agent/installed.txt"
+exit ${1:-0}
+"""
 
 
 def make_admin(lab: Lab, host: str, user: str) -> None:
     conf = lab.dir / "hosts" / host / "smb.conf"
-    script = (f"groupadd -f wadmins && net -s {conf} groupmap add sid=S-1-5-32-544 "
-              f"unixgroup=wadmins type=builtin ntgroup=Administrators >/dev/null && "
-              f"net -s {conf} sam addmem 'BUILTIN\\Administrators' {user} >/dev/null")
+    script = (
+        f"groupadd -f wadmins && net -s {conf} groupmap add sid=S-1-5-32-544 "
+        f"unixgroup=wadmins type=builtin ntgroup=Administrators >/dev/null && "
+        f"net -s {conf} sam addmem 'BUILTIN\\Administrators' {user} >/dev/null"
+    )
     lab.exec(script, host=host, check=True)
 
 
@@ -43,8 +55,18 @@ def start_peer(lab: Lab) -> int:
     ns = lab.dir / "ns"
     prefix = netns.enter_argv(info.netns, ns / "win-peer.mnt", ns / "win-peer.uts")
     log = lab.dir / "hosts" / "win-peer" / "log" / "scm_peer.log"
-    proc = netns.spawn([sys.executable, str(HERE / "peers" / "scm_peer.py"), info.address,
-                        str(root), "administrator"], prefix, log, stdin_text=PEER_PASSWORD + "\n")
+    proc = netns.spawn(
+        [
+            sys.executable,
+            str(HERE / "peers" / "scm_peer.py"),
+            info.address,
+            str(root),
+            "administrator",
+        ],
+        prefix,
+        log,
+        stdin_text=PEER_PASSWORD + "\n",
+    )
     deadline = time.monotonic() + 20
     while "listening" not in (log.read_text() if log.exists() else ""):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -83,3 +105,43 @@ def lab_admin(winlab: Lab) -> Material:
 @pytest.fixture(scope="session")
 def peer_admin() -> Material:
     return password("peer-admin", PEER_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def inventory(winlab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("wininv")
+    (d / "lab.pw").write_text(winlab.host("win-srv01").users[0].password)
+    (d / "peer.pw").write_text(PEER_PASSWORD)
+    for name in ("lab.pw", "peer.pw"):
+        (d / name).chmod(0o600)
+    (d / "setup.cmd").write_text(SCRIPT)
+    sha = hashlib.sha256((d / "setup.cmd").read_bytes()).hexdigest()
+    hosts = "\n".join(
+        f"  - {{name: {h}, address: {winlab.host(h).address}, vars: {{os: windows}}}}"
+        for h in HOSTS
+    )
+    (d / "inventory.yml").write_text(f"""\
+credentials:
+  - {{name: lab-admin, kind: password, user: WORKGROUP/administrator,
+     secret: {{source: file, key: {d}/lab.pw}}}}
+  - {{name: peer-admin, kind: password, user: administrator,
+     secret: {{source: file, key: {d}/peer.pw}}}}
+agents:
+  - name: rmmagent
+    version: "3.2.0"
+    installers: [{{os: windows, arch: any, path: setup.cmd, sha256: "{sha}"}}]
+    commands: {{install: "{{{{ installer }}}}"}}
+    detect: {{registry: 'HKLM\\SOFTWARE\\RMMKit\\Agent\\Version'}}
+  - name: peeragent
+    version: "3.2.0"
+    installers: [{{os: windows, arch: any, path: setup.cmd, sha256: "{sha}"}}]
+    commands: {{install: "{{{{ installer }}}}"}}
+    detect: {{file: '{INSTALLED}'}}
+sites:
+  - name: winlab
+    ranges: [10.79.7.0/24]
+    credentials: [lab-admin, peer-admin]
+hosts:
+{hosts}
+""")
+    return d / "inventory.yml"

@@ -28,11 +28,14 @@ def login(lab: Lab, host: str, *materials: Material) -> SmbSession:
 
 def test_ntlm_password_and_hash_login_and_shares(winlab: Lab, lab_admin: Material) -> None:
     nt = compute_nthash(winlab.host("win-srv01").users[0].password).hex()
-    by_hash = Material(credential="lab-hash", kind="ntlm_hash", user="administrator",
-                       nt_hash=Secret(nt))
+    by_hash = Material(
+        credential="lab-hash", kind="ntlm_hash", user="administrator", nt_hash=Secret(nt)
+    )
     for material in (lab_admin, by_hash):
         with winlab.scanner():
-            smb = SmbSession.login("win-srv01", winlab.host("win-srv01").address, [material], timeout=5)
+            smb = SmbSession.login(
+                "win-srv01", winlab.host("win-srv01").address, [material], timeout=5
+            )
             try:
                 shares = {s.name for s in smb.shares()}
             finally:
@@ -40,7 +43,9 @@ def test_ntlm_password_and_hash_login_and_shares(winlab: Lab, lab_admin: Materia
         assert {"ADMIN$", "C$", "IPC$"} <= shares
         assert smb.credential == material.credential
     with winlab.scanner():
-        smb = SmbSession.login("win-noadmin", winlab.host("win-noadmin").address, [lab_admin], timeout=5)
+        smb = SmbSession.login(
+            "win-noadmin", winlab.host("win-noadmin").address, [lab_admin], timeout=5
+        )
         assert "ADMIN$" not in {s.name for s in smb.shares()}
         smb.close()
 
@@ -56,12 +61,16 @@ def test_additional_credentials_in_order(winlab: Lab, lab_admin: Material) -> No
     assert "Incorrect login credentials are configured." in info.value.causes
 
 
-@pytest.mark.parametrize(("share", "path", "on_disk"), [
-    ("ADMIN$", "Temp\\rmmkit-copy.bin", "C/Windows/Temp/rmmkit-copy.bin"),
-    ("C$", "rmmkit-copy.bin", "C/rmmkit-copy.bin"),
-])
-def test_copy_reads_back_size_and_sha256(winlab: Lab, lab_admin: Material, tmp_path: Path,
-                                         share: str, path: str, on_disk: str) -> None:
+@pytest.mark.parametrize(
+    ("share", "path", "on_disk"),
+    [
+        ("ADMIN$", "Temp\\rmmkit-copy.bin", "C/Windows/Temp/rmmkit-copy.bin"),
+        ("C$", "rmmkit-copy.bin", "C/rmmkit-copy.bin"),
+    ],
+)
+def test_copy_reads_back_size_and_sha256(
+    winlab: Lab, lab_admin: Material, tmp_path: Path, share: str, path: str, on_disk: str
+) -> None:
     payload = tmp_path / "setup.bin"
     payload.write_bytes(hashlib.sha256(b"seed").digest() * 7000)  # 224 KB: several SMB writes
     smb = login(winlab, "win-srv01", lab_admin)
@@ -70,8 +79,10 @@ def test_copy_reads_back_size_and_sha256(winlab: Lab, lab_admin: Material, tmp_p
         smb.close()
     landed = winlab.dir / "hosts" / "win-srv01" / on_disk
     assert landed.read_bytes() == payload.read_bytes()
-    assert (copy.size, copy.sha256) == (len(payload.read_bytes()),
-                                        hashlib.sha256(payload.read_bytes()).hexdigest())
+    assert (copy.size, copy.sha256) == (
+        len(payload.read_bytes()),
+        hashlib.sha256(payload.read_bytes()).hexdigest(),
+    )
     assert copy.remote.startswith("C:\\")
 
 
@@ -125,3 +136,82 @@ def test_services_enumerate_and_query(winlab: Lab, lab_admin: Material) -> None:
     assert remote_registry.start_type and remote_registry.binary_path
     assert absent is None
     assert info.value.failure.category == "unsupported"
+
+
+def test_facts_fall_back_to_the_registry_when_wmi_is_blocked(
+    winlab: Lab, lab_admin: Material
+) -> None:
+    from rmmkit.models import ResolvedHost
+    from rmmkit.windows.facts import collect
+    from rmmkit.windows.transport import WindowsConnection
+
+    info = winlab.host("win-srv01")
+    smb = login(winlab, "win-srv01", lab_admin)
+    conn = WindowsConnection(smb, ResolvedHost(name=info.name, address=info.address))
+    with winlab.scanner():
+        try:
+            facts = collect(conn)
+        finally:
+            conn.close()
+    assert facts["sources"]["os"] == "registry"
+    assert facts["os"]["caption"] == info.options["product_name"]
+    assert facts["os"]["build"] == info.options["current_build"]
+    assert facts["sources"]["disks"] == facts["sources"]["hotfixes"] == "unavailable"
+
+
+def test_remote_registry_method_stages_and_sets_run_once(
+    winlab: Lab, lab_admin: Material, tmp_path: Path
+) -> None:
+    from rmmkit.models import Agent, ResolvedHost
+    from rmmkit.windows.deploy import run_once_name
+    from rmmkit.windows.rrp import RUN_ONCE
+    from rmmkit.windows.transport import WindowsConnection
+
+    info = winlab.host("win-srv01")
+    installer = tmp_path / "rmmagent-setup.exe"
+    installer.write_bytes(b"MZ" + bytes(range(256)) * 64)
+    agent = Agent(name="rmmagent", version="3.3.0", detect={"registry": AGENT_KEY + r"\Version"})
+    conn = WindowsConnection(
+        login(winlab, "win-srv01", lab_admin), ResolvedHost(name=info.name, address=info.address)
+    )
+    target = conn.agent_target("remote_registry")
+    with winlab.scanner():
+        try:
+            assert target.platform() == ("windows", "x86_64")
+            target.mark(agent, True)
+            remote = target.stage(installer, agent)
+            assert target.sha256(remote) == hashlib.sha256(installer.read_bytes()).hexdigest()
+            result = target.execute(f'"{remote}" /quiet', timeout=10)
+            target.mark(agent, False)
+            target.cleanup(remote)  # kept: RunOnce needs it at the next logon
+            pending = target.probe(agent)
+            on_host = _net_registry(winlab, "win-srv01", RUN_ONCE, run_once_name("rmmagent"))
+            conn.registry.delete_value(RUN_ONCE, run_once_name("rmmagent"))
+            after = target.probe(agent)
+        finally:
+            conn.close()
+    assert result.rc == 0 and "next logon" in result.out
+    staged = winlab.dir / "hosts" / "win-srv01" / "C" / remote[3:].replace("\\", "/")
+    assert staged.read_bytes() == installer.read_bytes()
+    assert pending.in_progress and pending.registry_version == "3.2.0"
+    assert remote in on_host  # the value Windows would run at the next logon
+    assert not after.in_progress
+
+
+def test_no_secret_in_logs_or_errors(
+    winlab: Lab, lab_admin: Material, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from rmmkit.secrets.canary import Canaries, assert_no_canary
+
+    canaries = Canaries(2)
+    wrong = [password(f"c{i}", canaries.values[i]) for i in range(2)]
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(AuthenticationError) as info, winlab.scanner():
+        SmbSession.login("win-srv01", winlab.host("win-srv01").address, wrong, timeout=5)
+    smb = login(winlab, "win-srv01", *wrong, lab_admin)
+    smb.close()
+    text = f"{info.value}\n{info.value.causes}\n{wrong!r}\n{smb.material!r}\n{caplog.text}"
+    assert_no_canary(text, canaries, where="SMB login errors and DEBUG logs")
+    assert winlab.host("win-srv01").users[0].password not in text
