@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from rmmkit.errors import StoreError
+from rmmkit.store.addresses import range_filter
 from rmmkit.store.engine import describe, one_line, write_transaction
 from rmmkit.store.owner import Owner
 
@@ -46,6 +47,24 @@ def to_epoch(value: TimeLike) -> float | None:
     if isinstance(value, dt.datetime):
         return value.timestamp()
     return dt.datetime(value.year, value.month, value.day).timestamp()
+
+
+def matching(table: sa.Table, *, ip_range: str | list[str] | None = None,
+             time_column: sa.Column[Any] | None = None, since: TimeLike = None,
+             until: TimeLike = None, **equal: Any) -> list[sa.ColumnElement[bool]]:
+    """WHERE clauses for the filters every report query takes; a ``None`` filter means "any".
+
+    Why one function: scans, deployments, facts and runs must read ``--site``,
+    ``--range`` and ``--since/--until`` the same way (inclusive bounds).
+    """
+    clauses = [table.c[name] == value for name, value in equal.items() if value is not None]
+    if ip_range:
+        clauses.append(range_filter(table.c.ip_key, ip_range))
+    if time_column is not None and since is not None:
+        clauses.append(time_column >= to_epoch(since))
+    if time_column is not None and until is not None:
+        clauses.append(time_column <= to_epoch(until))
+    return clauses
 
 
 StatementBuilder = Callable[[sa.Dialect], Any]

@@ -16,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from rmmkit.errors import StoreError
-from rmmkit.store.addresses import canonical, range_filter
-from rmmkit.store.base import StoreBase, TimeLike, to_epoch
+from rmmkit.store.addresses import canonical
+from rmmkit.store.base import StoreBase, TimeLike, matching, to_epoch
 from rmmkit.store.runs import upsert
 from rmmkit.store.tables import deployment_events
 
@@ -44,19 +44,9 @@ class DeploymentsMixin(StoreBase):
                           ) -> list[dict[str, Any]]:
         """Events oldest first (the scan-history report's order)."""
         t = deployment_events
-        stmt = sa.select(t).order_by(t.c.started, t.c.id)
-        if site is not None:
-            stmt = stmt.where(t.c.site == site)
-        if host is not None:
-            stmt = stmt.where(t.c.host == host)
-        if run_id is not None:
-            stmt = stmt.where(t.c.run_id == run_id)
-        if ip_range:
-            stmt = stmt.where(range_filter(t.c.ip_key, ip_range))
-        if since is not None:
-            stmt = stmt.where(t.c.started >= to_epoch(since))
-        if until is not None:
-            stmt = stmt.where(t.c.started <= to_epoch(until))
+        stmt = sa.select(t).order_by(t.c.started, t.c.id).where(*matching(
+            t, ip_range=ip_range, time_column=t.c.started, since=since, until=until,
+            site=site, host=host, run_id=run_id))
         out = []
         for row in self.select(stmt):
             for private in ("id", "ip_key", "event_key"):

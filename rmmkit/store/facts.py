@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from rmmkit.store.base import StoreBase, TimeLike, to_epoch
+from rmmkit.store.base import StoreBase, TimeLike, matching, to_epoch
 from rmmkit.store.jsonsafe import clean
 from rmmkit.store.runs import upsert
 from rmmkit.store.tables import facts
@@ -36,13 +36,7 @@ class FactsMixin(StoreBase):
         """Facts by host then kind; ``latest`` keeps only the newest per (host, site, kind)."""
         stmt = sa.select(facts.c.host, facts.c.site, facts.c.kind, facts.c.data,
                          facts.c.collected_at)
-        filters = []
-        if kind is not None:
-            filters.append(facts.c.kind == kind)
-        if site is not None:
-            filters.append(facts.c.site == site)
-        if host is not None:
-            filters.append(facts.c.host == host)
+        filters = matching(facts, kind=kind, site=site, host=host)
         if latest:
             newest = (sa.select(facts.c.host, facts.c.site, facts.c.kind,
                                 sa.func.max(facts.c.collected_at).label("newest"))

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from rmmkit.errors import StoreError
 from rmmkit.results import TaskResult
-from rmmkit.store.base import StoreBase, TimeLike, to_epoch
+from rmmkit.store.base import StoreBase, TimeLike, matching
 from rmmkit.store.owner import owner_is_dead
 from rmmkit.store.tables import runs, scans, site_locks, task_results
 
@@ -92,11 +92,8 @@ class RunsMixin(StoreBase):
              limit: int | None = 50) -> list[dict[str, Any]]:
         """Past runs, newest first (dead ``running`` ones are marked interrupted first)."""
         self.reap_dead()
-        stmt = sa.select(runs).order_by(runs.c.started.desc())
-        if status:
-            stmt = stmt.where(runs.c.status == status)
-        if since is not None:
-            stmt = stmt.where(runs.c.started >= to_epoch(since))
+        stmt = sa.select(runs).order_by(runs.c.started.desc()).where(
+            *matching(runs, time_column=runs.c.started, since=since, status=status or None))
         if limit:
             stmt = stmt.limit(limit)
         return [public_run(r) for r in self.select(stmt)]

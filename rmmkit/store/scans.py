@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from rmmkit.errors import StoreError
-from rmmkit.store.addresses import canonical, ip_key, range_filter
-from rmmkit.store.base import StoreBase, TimeLike, to_epoch
+from rmmkit.store.addresses import canonical, ip_key
+from rmmkit.store.base import StoreBase, TimeLike, matching
 from rmmkit.store.jsonsafe import clean
 from rmmkit.store.runs import upsert
 from rmmkit.store.tables import scan_rows, scans
@@ -90,9 +90,8 @@ class ScansMixin(StoreBase):
         stmt = (sa.select(scans, counts.c.hosts, counts.c.online)
                 .outerjoin(counts, counts.c.scan_id == scans.c.scan_id)
                 .order_by(scans.c.started.desc()))
-        stmt = _time_window(stmt, scans.c.started, since, until)
-        if site is not None:
-            stmt = stmt.where(scans.c.site == site)
+        stmt = stmt.where(*matching(scans, time_column=scans.c.started, since=since,
+                                    until=until, site=site))
         out = []
         for row in self.select(stmt):
             row.pop("owner_token")
@@ -105,16 +104,10 @@ class ScansMixin(StoreBase):
                   resource_type: str | None = None, ip_range: str | list[str] | None = None,
                   since: TimeLike = None, until: TimeLike = None) -> list[dict[str, Any]]:
         """Rows of one scan or of every scan matching the filters, by time then address."""
-        stmt = sa.select(scan_rows).order_by(scan_rows.c.seen_at, scan_rows.c.ip_key)
-        if scan_id is not None:
-            stmt = stmt.where(scan_rows.c.scan_id == scan_id)
-        if site is not None:
-            stmt = stmt.where(scan_rows.c.site == site)
-        if resource_type is not None:
-            stmt = stmt.where(scan_rows.c.resource_type == resource_type)
-        if ip_range:
-            stmt = stmt.where(range_filter(scan_rows.c.ip_key, ip_range))
-        stmt = _time_window(stmt, scan_rows.c.seen_at, since, until)
+        stmt = sa.select(scan_rows).order_by(scan_rows.c.seen_at, scan_rows.c.ip_key).where(
+            *matching(scan_rows, ip_range=ip_range, time_column=scan_rows.c.seen_at,
+                      since=since, until=until, scan_id=scan_id, site=site,
+                      resource_type=resource_type))
         return [_public_row(r) for r in self.select(stmt)]
 
     def latest_hosts(self, site: str) -> list[dict[str, Any]]:
@@ -157,12 +150,6 @@ def _online() -> sa.ColumnElement[bool]:
     return sa.or_(scan_rows.c.machine_status.is_(None), scan_rows.c.machine_status == "online")
 
 
-def _time_window(stmt: Any, column: Any, since: TimeLike, until: TimeLike) -> Any:
-    if since is not None:
-        stmt = stmt.where(column >= to_epoch(since))
-    if until is not None:
-        stmt = stmt.where(column <= to_epoch(until))
-    return stmt
 
 
 def _normalise(raw: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from rmmkit.errors import StoreError
-from rmmkit.store.base import StoreBase
+from rmmkit.store.base import StoreBase, matching
 from rmmkit.store.owner import owner_is_dead
 from rmmkit.store.runs import INTERRUPTED, RUNNING, upsert
 from rmmkit.store.tables import runs, scans, schedule_runs
@@ -56,9 +56,8 @@ class SchedulesMixin(StoreBase):
 
         ``due_at`` is a timezone-aware UTC datetime; the other times are epoch seconds.
         """
-        stmt = sa.select(schedule_runs).order_by(schedule_runs.c.due_at.desc())
-        if schedule_id is not None:
-            stmt = stmt.where(schedule_runs.c.schedule_id == schedule_id)
+        stmt = sa.select(schedule_runs).order_by(schedule_runs.c.due_at.desc()).where(
+            *matching(schedule_runs, schedule_id=schedule_id))
         now, out = self.now(), []
         for row in self.select(stmt):
             token = row.pop("owner_token")
