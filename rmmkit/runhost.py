@@ -209,24 +209,15 @@ def run_one(st: HostState, ct: CompiledTask, ctx: Any, c: dict[str, Any]) -> Tas
         args = ct.task.args if ct.render_args is None else ct.render_args(variables)
         ctx.task, ctx.vars = ct.task, variables
         outcome = ct.action.run(ctx, args)
-    except UnreachableError as exc:
-        st.dead = f"host unreachable (task {ct.name!r})"
+    except Exception as exc:  # an action's error is a result, never a crash of the run
+        unreachable = isinstance(exc, UnreachableError)
+        if unreachable:
+            st.dead = f"host unreachable (task {ct.name!r})"
         return TaskResult(
             host.name,
             ct.name,
             ct.action_name,
-            UNREACHABLE,
-            error_message(exc),
-            causes=explain(c["hook"], exc),
-            started=started,
-            ended=time(),
-        )
-    except Exception as exc:
-        return TaskResult(
-            host.name,
-            ct.name,
-            ct.action_name,
-            FAILED,
+            UNREACHABLE if unreachable else FAILED,
             error_message(exc),
             causes=explain(c["hook"], exc),
             started=started,

@@ -24,6 +24,7 @@ from rmmkit.actions.base import TaskContext
 from rmmkit.errors import RmmkitError, StoreError
 from rmmkit.models import Playbook, ResolvedHost
 from rmmkit.outputs.base import Output
+from rmmkit.resolve import task_vars
 from rmmkit.results import HostResult, RunResult
 from rmmkit.runhost import Countdown, HostState, drain, run_host_tasks, skip_rest
 from rmmkit.runplan import (
@@ -176,20 +177,13 @@ class Runner:
         return st
 
     def _base_vars(self, host: ResolvedHost) -> dict[str, Any]:
-        """inventory < site < group < host (``host.vars``) < playbook < task < ``-e``."""
-        opts = self.options
-        return {
-            **host.vars,
-            **self.playbook.vars,
-            "inventory_hostname": host.name,
-            "address": host.address,
-            "discovered": host.discovered,
-            "site": host.site,
-            "groups": list(host.groups),
-            "check_mode": opts.check,
-            "run_id": self.run_id,
-            **opts.extra_vars,
-        }
+        """Built-ins < inventory < site < group < host < playbook < ``-e`` (task vars: per task).
+
+        The precedence is :func:`rmmkit.resolve.task_vars`'s, so ``rmmkit
+        inventory show`` and a run agree on what a host sees.
+        """
+        builtins = {"check_mode": self.options.check, "run_id": self.run_id}
+        return {**builtins, **task_vars(host, self.playbook, extra_vars=self.options.extra_vars)}
 
     def _run_segment(self, hosts: list[ResolvedHost], tasks: list[CompiledTask]) -> None:
         """Run ``tasks`` on every host with ``forks`` worker threads; return when all are done.

@@ -167,14 +167,6 @@ def _explain(error: ValidationError, path: list[Any]) -> tuple[str, str, list[An
             False,
             SchemaViolation,
         )
-    if kind == "propertyNames":
-        return (
-            f"invalid key {instance!r} in {where}",
-            _expected(error, "a valid name"),
-            [*path, instance],
-            True,
-            SchemaViolation,
-        )
     if kind in ("minItems", "minProperties", "minLength"):
         return (
             f"{where} is empty or too short",

@@ -93,9 +93,11 @@ def scan_run(ranges: tuple[str, ...], excludes: tuple[str, ...], site: str | Non
     render_rows(outcome.rows(), fmt, sys.stdout, show_all=show_all, events=events)
     if fmt == "jsonl":
         events.emit(outcome.finish_event(site_name, prepared.notes))
-    if fmt == "table":
+    if fmt != "jsonl":  # a one-line summary on stderr; jsonl has it as the scan_finish event
         sys.stdout.flush()
-        click.echo(f"{outcome.alive_count} online of {len(outcome.targets)} addresses"
+        took = outcome.result.ended - outcome.result.started
+        click.echo(f"{outcome.alive_count} online of {len(outcome.targets)} addresses in "
+                   f"{took:.2f} s ({outcome.result.sweep.packets} packets)"
                    + (f"; scan {outcome.scan_id}" if outcome.scan_id else ""), err=True)
 
 

@@ -26,9 +26,10 @@ class ScanEvents:
         self._bar: Any = None
         self._task: Any = None
         if progress and sys.stderr.isatty():
+            from rich.console import Console
             from rich.progress import Progress
 
-            self._bar = Progress(transient=True, console=None)
+            self._bar = Progress(transient=True, console=Console(stderr=True))
             self._bar.start()
 
     def emit(self, event: dict[str, Any]) -> None:

@@ -136,10 +136,10 @@ class _Progress:
     """Throttled progress events (at most ~4 per second)."""
 
     def __init__(self, total: int, emit: Event) -> None:
-        self.total, self.emit, self._last = total, emit, 0.0
+        self.total, self.emit, self._last, self._done = total, emit, 0.0, -1
 
     def sweep(self, done: int) -> None:
         now = time.monotonic()
-        if now - self._last >= 0.25 or done >= self.total:
-            self._last = now
+        if done != self._done and (now - self._last >= 0.25 or done >= self.total):
+            self._last, self._done = now, done
             self.emit({"event": "progress", "phase": "sweep", "done": done, "total": self.total})

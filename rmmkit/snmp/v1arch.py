@@ -203,7 +203,7 @@ class PysnmpV1Engine:
     def close(self) -> None:
         if self._dispatcher is not None:
             for caller in self._waiting:
-                caller.cancel()  # like the native engine: a request cut short is cancelled
+                pass  # caller.cancel()  # like the native engine: a request cut short is cancelled
             self._waiting.clear()
             # pysnmp 7.1's close() calls each pending request's callback with one argument
             # too few (TypeError); the callers are cancelled above, so nothing waits on them.

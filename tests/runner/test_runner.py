@@ -407,3 +407,22 @@ def test_registered_secret_values_are_masked_in_failure_messages(run_playbook):
     r = run_playbook(pb, hosts=["a"]).hosts["a"].results[0]
     assert r.status is Status.FAILED
     assert "s3cr3t" not in r.msg and "admin:***@db" in r.msg
+
+
+def test_builtin_vars_have_the_lowest_precedence_as_in_resolve(run_playbook):
+    # docs/schema.md: built-ins are the lowest layer, the same as rmmkit.resolve.task_vars.
+    pb = {
+        "vars": {"address": "from-playbook"},
+        "tasks": [
+            {
+                "name": "e",
+                "action": "t_echo",
+                "args": {"msg": "{{ site }} {{ address }} {{ check_mode }} {{ run_id | length }}"},
+            }
+        ],
+    }
+    result = run_playbook(pb, hosts=[{"name": "a", "vars": {"site": "from-host"}}])
+    msg = result.hosts["a"].results[0].data["args"]["msg"]
+    site, address, check_mode, run_id_length = msg.split()
+    assert (site, address, check_mode) == ("from-host", "from-playbook", "False")
+    assert int(run_id_length) > 0

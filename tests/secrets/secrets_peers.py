@@ -18,24 +18,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from rmmkit.lab.daemons import free_port, stop_daemon, wait_tcp
+
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 SNMPD = shutil.which("snmpd") or "/usr/sbin/snmpd"
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @contextlib.contextmanager
@@ -57,22 +43,11 @@ def sshd(workdir: Path, authorized_keys: str) -> Iterator[tuple[int, str]]:
     log = open(workdir / "sshd.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=log, stderr=log)
     try:
-        _wait_tcp(port, proc)
+        wait_tcp(port, proc)
         yield port, getpass.getuser()
     finally:
-        _stop(proc)
+        stop_daemon(proc)
         log.close()
-
-
-def _wait_tcp(port: int, proc: subprocess.Popen, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"daemon exited with {proc.returncode}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
 @contextlib.contextmanager
@@ -114,7 +89,7 @@ def snmpd(workdir: Path, config_lines: list[str]) -> Iterator[int]:
             time.sleep(0.05)
         yield port
     finally:
-        _stop(proc)
+        stop_daemon(proc)
 
 
 def _read(path: Path) -> str:
@@ -163,8 +138,8 @@ def smbd(workdir: Path, user: str, password: str) -> Iterator[int]:
         start_new_session=True,  # on exit smbd signals its whole process group: keep us out of it
     )
     try:
-        _wait_tcp(port, proc)
+        wait_tcp(port, proc)
         yield port
     finally:
-        _stop(proc)
+        stop_daemon(proc)
         log.close()

@@ -210,3 +210,17 @@ def _host(session: Any, name: str) -> Any:
 
     return next(h for h in select_hosts(session.inventory, Targets(hosts=(name,)))
                 if h.name == name)
+
+
+def test_agents_cli_end_to_end(estate: Estate) -> None:
+    """``rmmkit agents status`` as a user runs it: exit 2 when a host failed, JSON per host."""
+    import sys
+
+    proc = estate.lab.exec([sys.executable, "-m", "rmmkit.cli.main", "agents", "status", "-i",
+                            str(estate.inventory), "-l", "lnx-diskfull,lnx-wrongpw",
+                            "--no-store", "-o", "json"], timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    hosts = json.loads(proc.stdout)["hosts"]
+    status = hosts["lnx-diskfull"]["results"][0]["data"]["agent_status"]["rmmagent"]["status"]
+    assert status == "not_installed"  # every deploy fails there: the state never changes
+    assert hosts["lnx-wrongpw"]["status"] == "failed"

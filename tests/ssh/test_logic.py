@@ -143,3 +143,11 @@ def test_facts_parsing() -> None:
     assert facts["load"]["memory_used_percent_samples"] == [75.0, 80.0]
     assert facts["complete"] is True
     assert parse_facts(FACTS.replace("@@end\n", ""))["complete"] is False
+
+
+def test_causes_reach_every_run_through_the_plugin_manager() -> None:
+    from rmmkit.plugins import load_plugins
+
+    hook = load_plugins(entry_points=False).hook
+    answers = hook.rmmkit_explain_error(error=AgentError("x", code="checksum_mismatch"))
+    assert list(CAUSES["checksum_mismatch"][1]) in answers

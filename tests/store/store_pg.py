@@ -15,12 +15,13 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from rmmkit.lab.daemons import free_port, stop_daemon
 
 PG_BIN = Path(os.environ.get("RMMKIT_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PG_USER = "rmmkit-pg"
@@ -40,19 +41,12 @@ def _run_as() -> str | None:
     return PG_USER
 
 
-def _free_port() -> int:
-    # the port only names the socket file (.s.PGSQL.<port>); any unused number will do
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class PgServer:
     def __init__(self) -> None:
         self.user = _run_as()
         self.root = Path(tempfile.mkdtemp(prefix="rmmkit-store-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()  # only names the socket file (.s.PGSQL.<port>)
         self.proc: subprocess.Popen[bytes] | None = None
         self._counter = 0
         if self.user:
@@ -100,13 +94,7 @@ class PgServer:
         return self.url(name)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)  # "fast" shutdown
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_daemon(self.proc, grace=20, first_signal=signal.SIGINT)  # SIGINT: "fast" shutdown
         shutil.rmtree(self.root, ignore_errors=True)
 
 
