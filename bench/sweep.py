@@ -83,7 +83,8 @@ def run_fping(lab: Lab, target: str, limit: float) -> tuple[float, int, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-rate", type=float, default=200_000)
+    parser.add_argument("--max-rate", type=float, default=1_000_000,
+                        help="rmmkit --max-rate (fping -i 0 and nmap are not limited either)")
     parser.add_argument("--timeout", type=float, default=1.0)
     parser.add_argument("--skip-nmap16", action="store_true", help="leave nmap out of the /16")
     parser.add_argument("--limit", type=float, default=120.0,

@@ -8,10 +8,25 @@ cheap for plugins that only need the result types.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rmmkit.errors import RmmkitError
 from rmmkit.results import HostResult, Outcome, RunResult, Status, TaskResult
+
+if TYPE_CHECKING:  # type checkers and IDEs see the lazy names as plain imports
+    from rmmkit.actions.base import Action, TaskContext
+    from rmmkit.lab import Lab
+    from rmmkit.loader import load_inventory, load_playbook
+    from rmmkit.outputs.base import Output
+    from rmmkit.plugins import load_plugins
+    from rmmkit.resolve import select_hosts
+    from rmmkit.runner import Runner, RunOptions
+    from rmmkit.runsetup import run_playbook
+    from rmmkit.scope import Scope
+    from rmmkit.secrets.values import Secret
+    from rmmkit.session import Session
+    from rmmkit.store import open_store
+    from rmmkit.transports.base import Transport
 
 __version__ = "0.1.0"
 
@@ -34,15 +49,31 @@ _LAZY: dict[str, str] = {
     "Lab": "rmmkit.lab",
 }
 
+# Written out (not built from _LAZY) so linters and type checkers can read it.
 __all__ = [
+    "Action",
     "HostResult",
+    "Lab",
     "Outcome",
+    "Output",
     "RmmkitError",
+    "RunOptions",
     "RunResult",
+    "Runner",
+    "Scope",
+    "Secret",
+    "Session",
     "Status",
+    "TaskContext",
     "TaskResult",
+    "Transport",
     "__version__",
-    *sorted(_LAZY),
+    "load_inventory",
+    "load_playbook",
+    "load_plugins",
+    "open_store",
+    "run_playbook",
+    "select_hosts",
 ]
 
 
@@ -53,3 +84,8 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(modname), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    """Lazy names too, so ``dir(rmmkit)`` and tab completion show the whole API."""
+    return sorted({*globals(), *_LAZY})

@@ -15,7 +15,7 @@ from typing import Any
 from rmmkit.actions.base import Action, TaskContext
 from rmmkit.agents.causes import rmmkit_explain_error  # noqa: F401  (hookimpl of this plugin)
 from rmmkit.agents.deploy import Change, Lifecycle, observe
-from rmmkit.agents.events import DeploymentRecorder
+from rmmkit.agents.events import DeploymentRecorder, resolve_scheduled
 from rmmkit.agents.target import target_for
 from rmmkit.errors import InputError, TransportError, UnknownReference
 from rmmkit.hookspecs import Register, hookimpl
@@ -85,15 +85,22 @@ class AgentStatusAction(Action):
                 rec = DeploymentRecorder(ctx.session, ctx.host, agent.name, _method(ctx))
                 rec.status("unknown")
             raise
-        states = {}
+        states, resolved = {}, {}
         for agent in agents:
             state = observe(target, agent)
             DeploymentRecorder(ctx.session, ctx.host, agent.name, _method(ctx)).status(
                 state.status, state.version)
             states[agent.name] = state
+            outcome = resolve_scheduled(ctx.session, ctx.host, agent.name, state.status)
+            if outcome:  # a scheduled deployment (RunOnce …) has run since: its event is complete
+                resolved[agent.name] = outcome
         msg = "; ".join(f"{n}: {s.status}" + (f" {s.version}" if s.version else "")
+                        + (f" (scheduled deployment {resolved[n]})" if n in resolved else "")
                         for n, s in states.items())
-        return Outcome(msg=msg, data={"agent_status": {n: s.to_dict() for n, s in states.items()}})
+        data: dict[str, Any] = {"agent_status": {n: s.to_dict() for n, s in states.items()}}
+        if resolved:
+            data["resolved_deployments"] = resolved
+        return Outcome(msg=msg, data=data)
 
 
 class _LifecycleAction(Action):

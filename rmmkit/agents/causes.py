@@ -64,15 +64,34 @@ CAUSES: dict[str, tuple[str, tuple[str, ...]]] = {
         "the installer exited 0 but did not install the declared version",
         "the detection rules (detect: file, service, version_command) do not match the agent",
     )),
+    "scheduled_failed": ("The scheduled installation did not install the agent", (
+        "the scheduled command ran at the logon but failed (check the installer on the host)",
+        "the staged installer was removed before the next logon",
+    )),
     "busy": ("Another deployment is in progress", (
         "a deployment started by another run has not finished on this host",
     )),
-    "no_credential": ("No credential", ("no SSH credential is declared for the host's site",)),
+    "no_credential": ("No credential", (
+        "no credential this transport can use (SSH: password or ssh_key; Windows: password, "
+        "ntlm_hash or kerberos) is declared for the host or its site",
+    )),
+    "no_method": ("No deploy method is available", (
+        "WMI, the service manager and the remote registry all refused or are blocked",
+    )),
 }
 
 
 def describe(error: BaseException) -> tuple[str, tuple[str, ...]]:
-    """(description, likely causes) for ``error``, from its ``code`` when it has one."""
+    """(description, likely causes) for ``error``.
+
+    A classified Windows error (``.failure``, :mod:`rmmkit.windows.errors`)
+    brings the seed's error-table text and causes; other errors are looked
+    up by their ``code``.
+    """
+    failure = getattr(error, "failure", None)
+    if getattr(failure, "message", None):
+        own = tuple(getattr(failure, "causes", ()) or getattr(error, "causes", ()) or ())
+        return str(failure.message), own
     code = getattr(error, "code", None) or ""
     if code in CAUSES:
         return CAUSES[code]

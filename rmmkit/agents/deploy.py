@@ -4,6 +4,12 @@ Why the checksum is taken on the target: the file that runs is the one on
 the host, not the one we sent; a copy altered in transit or on the disk is
 detected there and never executed.  The local file is checked too, before
 anything is copied, so a wrong installer in the repository fails early.
+
+Why "scheduled": some methods only arrange for the command to run later
+(Windows RunOnce runs it at the next logon).  Checking the agent right
+after would always fail, so such a target answers ``scheduled`` and the
+attempt stays pending (status ``in_progress``) until a later
+``agent_status`` sees the outcome (:func:`rmmkit.agents.events.resolve_scheduled`).
 """
 
 from __future__ import annotations
@@ -33,10 +39,12 @@ class Change:
     before: AgentState
     after: AgentState | None = None
     changed: bool = False
+    scheduled: bool = False  # the target runs the command later (e.g. RunOnce at next logon)
 
     def to_dict(self) -> dict[str, Any]:
         return {"agent": self.agent, "operation": self.operation, "changed": self.changed,
-                "before": self.before.to_dict(), "after": self.after and self.after.to_dict()}
+                "scheduled": self.scheduled, "before": self.before.to_dict(),
+                "after": self.after and self.after.to_dict()}
 
     @property
     def message(self) -> str:
@@ -45,6 +53,8 @@ class Change:
         verb = {"install": "installed", "update": "updated", "uninstall": "uninstalled"}
         if self.after is None:
             return f"{self.agent}: would {self.operation} ({self.before.status})"
+        if self.scheduled:
+            return f"{self.agent}: {self.operation} scheduled ({self.after.detail})"
         return f"{self.agent}: {verb[self.operation]} ({self.before.status} → {self.after.status})"
 
 
@@ -88,6 +98,7 @@ class Lifecycle:
         self.target, self.agent, self.recorder = target, agent, recorder
         self.host, self.base_dir, self.timeout = host, base_dir, timeout
         self.ran = False  # the host ran our command: after a failure its state is unknown
+        self.pending = ""  # the target's note when it only scheduled the command
 
     def deploy(self, check: bool) -> Change:
         before = observe(self.target, self.agent)
@@ -122,9 +133,11 @@ class Lifecycle:
                 update = operation == "update" and "update" in self.agent.commands
                 self._run("update" if update else "install", installer=remote)
             finally:
-                if remote:
+                if remote and not self.pending:  # a scheduled command needs its installer later
                     self.target.cleanup(remote)
                 self.target.mark(self.agent, False)
+            if self.pending:
+                return self._scheduled(operation, before)
             after = self._verify(lambda s: s.status == "installed")
         except BaseException as exc:
             self.recorder.fail(exc, "unknown" if self.ran else before.status, before.version)
@@ -146,6 +159,8 @@ class Lifecycle:
         self.recorder.start(before.version, None)
         try:
             self._run("uninstall", installer="")
+            if self.pending:
+                return self._scheduled("uninstall", before)
             after = self._verify(lambda s: s.status == "not_installed")
         except BaseException as exc:
             self.recorder.fail(exc, "unknown" if self.ran else before.status, before.version)
@@ -163,6 +178,15 @@ class Lifecycle:
             tail = (res.err.strip() or res.out.strip()).splitlines()[-1:] or ["no output"]
             raise AgentError(f"{self.host.name}: {key} command exited {res.rc}: {tail[0][:200]}",
                              host=self.host.name, code="install_failed")
+        if getattr(res, "scheduled", False):
+            self.pending = res.out.strip() or "the host runs the command later"
+
+    def _scheduled(self, operation: str, before: AgentState) -> Change:
+        """The command is arranged, not run: pending until a later probe sees the outcome."""
+        after = AgentState("in_progress", before.version, self.agent.version,
+                           f"scheduled: {self.pending}")
+        self.recorder.schedule(before.version)
+        return Change(self.agent.name, operation, before, after, True, scheduled=True)
 
     def _verify(self, good: Any) -> AgentState:
         after = observe(self.target, self.agent)

@@ -5,6 +5,10 @@ starts and completed (same identity: run, host, agent, method, start) when
 it ends, so a crashed run still leaves a trace and the scan rows show
 ``in_progress`` while the host is being worked on.  Without a store (``--no-store``)
 everything here is a no-op.
+
+A ``scheduled`` event (the target runs the command later, e.g. Windows
+RunOnce at the next logon) has no end yet; the first ``agent_status`` that
+sees a settled status completes it (:func:`resolve_scheduled`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from rmmkit.agents.causes import describe
+from rmmkit.agents.causes import CAUSES, describe
+
+UNSETTLED = ("in_progress", "unknown")  # statuses that cannot tell a scheduled attempt's outcome
 
 
 class DeploymentRecorder:
@@ -61,6 +67,12 @@ class DeploymentRecorder:
             self.store.add_deployment_event(self._event(result=result, ended=time.time()))
         self.status(status, version)
 
+    def schedule(self, version: str | None) -> None:
+        """Our part is done and the host will run the command later: pending, not failed."""
+        if self.store is not None and self.started is not None:
+            self.store.add_deployment_event(self._event(result="scheduled"))
+        self.status("in_progress", version)
+
     def fail(self, error: BaseException, status: str = "unknown",
              version: str | None = None) -> None:
         """Record the failure with its description and likely causes (names, never secrets)."""
@@ -71,3 +83,30 @@ class DeploymentRecorder:
                 result="failed", ended=time.time(), error=f"{description}: {error}",
                 causes=merged))
         self.status(status, version)
+
+
+def resolve_scheduled(session: Any, host: Any, agent: str, status: str) -> str | None:
+    """Complete the host's newest ``scheduled`` event of ``agent`` from an observed status.
+
+    Returns the result written (``installed``, ``updated``, ``uninstalled`` or
+    ``failed``), or None when there is nothing to resolve yet.
+    """
+    store = getattr(session, "store", None)
+    if store is None or status in UNSETTLED:
+        return None
+    events = [e for e in store.deployment_events(host=host.name) if e.get("agent") == agent]
+    if not events or events[-1].get("result") != "scheduled":
+        return None
+    event = events[-1]
+    removing = event.get("to_version") is None  # an uninstall carries no target version
+    if status == ("not_installed" if removing else "installed"):
+        result = "uninstalled" if removing else "updated" if event.get("from_version") else (
+            "installed")
+        changes: dict[str, Any] = {"result": result}
+    else:
+        description, causes = CAUSES["scheduled_failed"]
+        result = "failed"
+        changes = {"result": result, "error": f"{description}: the agent is {status}",
+                   "causes": list(causes)}
+    store.add_deployment_event({**event, **changes, "ended": time.time()})
+    return result

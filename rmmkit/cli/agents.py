@@ -97,9 +97,32 @@ def agents_group() -> None:
     """Agent status, deployment and facts over SSH (and every transport offering agents)."""
 
 
+# The seed's confirmation, per changing agent action ({n}: the machines the task will touch)
+AGENT_QUESTIONS = {
+    "deploy_agent": "{n} machine(s) selected for agent installation. Do you want to continue?",
+    "uninstall_agent": "{n} machine(s) selected for agent uninstallation. Do you want to continue?",
+}
+
+
 def interactive() -> bool:
     """Ask only a person at a terminal (like ``rmmkit run``); scripts pass ``--yes``."""
     return sys.stdin.isatty()
+
+
+def confirm_agent_changes(actions: Any, machines: int, *, check: bool, yes: bool) -> bool:
+    """Ask the seed's question once per changing agent action in ``actions``; abort on "no".
+
+    Used by ``rmmkit agents deploy|uninstall`` and ``rmmkit run`` alike.  Nothing
+    is asked with ``--check`` or ``--yes``, with no machine, or without a
+    terminal: like Ansible, a non-interactive run proceeds.  Returns True
+    when a question was asked.
+    """
+    questions = [AGENT_QUESTIONS[a] for a in dict.fromkeys(actions) if a in AGENT_QUESTIONS]
+    if not questions or check or yes or machines <= 0 or not interactive():
+        return False
+    for question in questions:
+        click.confirm(question.format(n=machines), abort=True, err=True)
+    return True
 
 
 def lifecycle_options(func: Any) -> Any:
@@ -127,7 +150,7 @@ def run_agent_action(action: str, *, inventory: str, sites: tuple[str, ...],
                      limit: tuple[str, ...], agent: str | None, forks: int, timeout: float,
                      accept_new_host_keys: bool, db: str | None, no_store: bool,
                      outputs: tuple[str, ...], check: bool = False, yes: bool = True,
-                     question: str = "", args: dict[str, Any] | None = None) -> int:
+                     args: dict[str, Any] | None = None) -> int:
     """One-task run of ``action`` over the selected sites; returns the exit code."""
     from rmmkit.loader import load_inventory
     from rmmkit.models import OutputSpec, Playbook, Targets, Task
@@ -161,8 +184,7 @@ def run_agent_action(action: str, *, inventory: str, sites: tuple[str, ...],
         if not hosts:
             click.echo("rmmkit: no host selected", err=True)
             return 0
-        if question and not (check or yes) and interactive():
-            click.confirm(question.format(n=len(hosts)), abort=True, err=True)
+        confirm_agent_changes([action], len(hosts), check=check, yes=yes)
         result = run_playbook(session, playbook, options, hosts=hosts, outputs=specs)
     return exit_code_for(result)
 
@@ -182,8 +204,7 @@ def status_cmd(ctx: click.Context, **kw: Any) -> None:
 @click.pass_context
 def deploy_cmd(ctx: click.Context, **kw: Any) -> None:
     """Install the agent where missing, update it where outdated."""
-    q = "{n} machine(s) selected for agent installation. Do you want to continue?"
-    ctx.exit(run_agent_action("deploy_agent", question=q, **kw))
+    ctx.exit(run_agent_action("deploy_agent", **kw))
 
 
 @agents_group.command("uninstall")
@@ -193,8 +214,7 @@ def deploy_cmd(ctx: click.Context, **kw: Any) -> None:
 @click.pass_context
 def uninstall_cmd(ctx: click.Context, **kw: Any) -> None:
     """Uninstall the agent where it is installed."""
-    q = "{n} machine(s) selected for agent uninstallation. Do you want to continue?"
-    ctx.exit(run_agent_action("uninstall_agent", question=q, **kw))
+    ctx.exit(run_agent_action("uninstall_agent", **kw))
 
 
 @agents_group.command("facts")

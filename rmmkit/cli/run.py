@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 from click.shell_completion import CompletionItem, get_completion_class
 
 from rmmkit.cli.groups import cli
@@ -36,15 +35,15 @@ def _split(values: tuple[str, ...]) -> list[str]:
 
 
 def _load_vars_file(path: str) -> Any:
+    """``-e @vars.yml`` read like every other declared file: times stay text, file:line errors."""
+    from rmmkit.builders import plain
+    from rmmkit.yamlmarks import load_yaml
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"-e @{path}: {exc.strerror}", expected="a readable YAML file") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
-        raise InputError(f"{where}: not valid YAML", expected="a YAML mapping") from None
+    return plain(load_yaml(text, path))
 
 
 @cli.command("run")
@@ -95,6 +94,11 @@ def _load_vars_file(path: str) -> Any:
 )
 @click.option("--resume", metavar="RUN_ID", help="Finish an interrupted run (see rmmkit runs).")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask before changing hosts.")
+@click.option(
+    "--accept-new-host-keys",
+    is_flag=True,
+    help="Record SSH keys of hosts never seen before (changed keys stay refused).",
+)
 @vault_options
 @click.pass_context
 def run_cmd(
@@ -115,13 +119,15 @@ def run_cmd(
     timeout: float,
     resume: str | None,
     yes: bool,
+    accept_new_host_keys: bool,
     vault_path: str,
     vault_password_file: str | None,
 ) -> None:
     """Run PLAYBOOK on its targets (hosts of INVENTORY); exit codes in docs/cli.md."""
+    from rmmkit.cli.agents import confirm_agent_changes
     from rmmkit.plugins import load_plugins
     from rmmkit.runner import RunOptions, exit_code_for
-    from rmmkit.runplan import expand_limit, parse_extra_vars
+    from rmmkit.runplan import expand_limit, parse_extra_vars, task_selected
     from rmmkit.runsetup import load_declared, run_playbook, select_hosts
     from rmmkit.session import Session
 
@@ -149,7 +155,11 @@ def run_cmd(
         db_url=db,
         use_store=not no_store,
         project_dir=Path.cwd(),
-        settings={"vault_path": vault_path, "vault_password_file": vault_password_file},
+        settings={
+            "vault_path": vault_path,
+            "vault_password_file": vault_password_file,
+            "accept_new_host_keys": accept_new_host_keys,
+        },
     ) as session:
         hosts = select_hosts(session, pb, options.limit)
         if not hosts and not pb.targets.sites:
@@ -158,7 +168,10 @@ def run_cmd(
                 + (" and --limit" if options.limit else ""),
                 err=True,
             )
-        if not (check or yes) and sys.stdin.isatty() and hosts:
+        wanted, unwanted = set(options.tags), set(options.skip_tags)
+        kept = [t.action for t in pb.tasks if task_selected(t, wanted, unwanted)]
+        asked = confirm_agent_changes(kept, len(hosts), check=check, yes=yes)  # the seed's question
+        if not (asked or check or yes) and sys.stdin.isatty() and hosts:
             click.confirm(f"Run {pb.name!r} on {len(hosts)} host(s)?", abort=True, err=True)
         result = run_playbook(session, pb, options, hosts=hosts, outputs=specs, reselect=True)
     code = exit_code_for(result)

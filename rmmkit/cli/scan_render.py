@@ -10,6 +10,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import IO, Any
 
 COLUMNS = (("ip", "IP address"), ("hostname", "Host name"), ("mac", "MAC address"),
@@ -67,8 +68,17 @@ def render_rows(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str], *,
             out.write(("," if position else "") + "\n" + json.dumps(row, default=str))
         out.write("\n]\n")
     elif fmt == "csv":
-        writer = csv.writer(out)
+        writer = csv.writer(out)  # writes None as an empty field
         writer.writerow([title for _key, title in columns] + ["sources"])
+        keys = [key for key, _t in columns]
+        getter = itemgetter(*keys)
+
+        def fields(row: dict[str, Any]) -> tuple[Any, ...]:
+            try:
+                return getter(row)  # type: ignore[no-any-return]
+            except KeyError:  # a row without some column (older store rows)
+                return tuple(row.get(key) for key in keys)
+
         encoded: dict[tuple[tuple[str, str], ...], str] = {}  # most rows share their sources
         for row in rows:
             sources = row.get("sources") or {}
@@ -76,7 +86,7 @@ def render_rows(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str], *,
             text = encoded.get(key)
             if text is None:
                 text = encoded[key] = json.dumps(sources, sort_keys=True)
-            writer.writerow([row.get(key) or "" for key, _t in columns] + [text])
+            writer.writerow((*fields(row), text))
     else:
         table = [[str(row.get(key) or "") for key, _t in columns] for row in rows
                  if show_all or row.get("machine_status") == "online"]

@@ -10,90 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 from tabulate import tabulate
 
 from rmmkit.cli.groups import cli, report
+from rmmkit.cli.schedule_options import (
+    db_options,
+    declared_options,
+    format_run,
+    history_store,
+    load_entries,
+    parse_from,
+    project_of,
+)
 from rmmkit.errors import EXIT_INVALID_INPUT, InputError
-
-F = TypeVar("F", bound=Callable[..., Any])
-DEFAULT_DB = Path(".rmmkit") / "rmmkit.db"
-
-
-def declared_options(func: F) -> F:
-    """``--project-dir``, ``--playbooks`` (repeatable) and ``-i``: where the schedules are."""
-    func = click.option(
-        "-i",
-        "--inventory",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Inventory for every playbook (default: the one each playbook names).",
-    )(func)
-    func = click.option(
-        "--playbooks",
-        "playbook_paths",
-        multiple=True,
-        type=click.Path(path_type=Path),
-        help="Playbook file or folder (repeatable; default: PROJECT/playbooks).",
-    )(func)
-    return click.option(
-        "--project-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Project folder (default: here); schedule ids are paths relative to it.",
-    )(func)
-
-
-def db_options(func: F) -> F:
-    return click.option(
-        "--db",
-        "db_url",
-        envvar="RMMKIT_DB",
-        metavar="URL",
-        default=None,
-        help="Store URL [env RMMKIT_DB; default PROJECT/.rmmkit/rmmkit.db].",
-    )(func)
-
-
-def project_of(project_dir: Path | None) -> Path:
-    return (project_dir or Path.cwd()).resolve()
-
-
-def _catalog(project_dir: Path, paths: tuple[Path, ...], inventory: Path | None) -> list[Any]:
-    from rmmkit.schedules.catalog import load_catalog
-
-    default = project_dir / "playbooks"
-    if not paths and project_dir == Path.cwd().resolve():
-        default = Path("playbooks")  # messages then say playbooks/x.yml:5, as the user would
-    return load_catalog(list(paths) or [default], project_dir, None, inventory)
-
-
-def _when(text: str | None) -> dt.datetime:
-    """``--from`` (ISO 8601; naive means UTC) or now."""
-    if not text:
-        return dt.datetime.now(dt.UTC)
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--from {text!r} is not a date/time", expected="ISO 8601") from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-def _history_store(db_url: str | None, project_dir: Path) -> Any | None:
-    """The store, only if one is configured or already exists (a check never creates one)."""
-    if not db_url and not (project_dir / DEFAULT_DB).exists():
-        return None
-    from rmmkit.store import open_store
-
-    return open_store(db_url, project_dir)
-
-
-def _fmt(run: dt.datetime) -> str:
-    return run.strftime("%Y-%m-%d %H:%M %Z")
 
 
 @cli.group("schedule")
@@ -113,9 +45,9 @@ def schedule_list(
     """Every scheduled playbook: sites, frequency, next run, where declared."""
     from rmmkit.schedules.rrules import next_runs
 
-    project, now = project_of(project_dir), _when(start)
+    project, now = project_of(project_dir), parse_from(start)
     rows = []
-    for entry in _catalog(project, playbook_paths, inventory):
+    for entry in load_entries(project, playbook_paths, inventory):
         upcoming = next_runs(entry.schedule, now, 1)
         rows.append(
             [
@@ -123,7 +55,7 @@ def schedule_list(
                 entry.playbook.name,
                 ",".join(s.name for s in entry.sites) or "-",
                 entry.schedule.describe(),
-                _fmt(upcoming[0]) if upcoming else "(ended)",
+                format_run(upcoming[0]) if upcoming else "(ended)",
                 str(entry.schedule.location),
             ]
         )
@@ -148,16 +80,16 @@ def schedule_next(
     """The next COUNT runs of every schedule, in its zone and in UTC."""
     from rmmkit.schedules.rrules import next_runs
 
-    project, now = project_of(project_dir), _when(start)
+    project, now = project_of(project_dir), parse_from(start)
     runs = {
         e.id: next_runs(e.schedule, now, count)
-        for e in _catalog(project, playbook_paths, inventory)
+        for e in load_entries(project, playbook_paths, inventory)
     }
     if as_json:
         click.echo(json.dumps({k: [r.isoformat() for r in v] for k, v in runs.items()}, indent=2))
         return
     rows = [
-        [sid, _fmt(r), r.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")]
+        [sid, format_run(r), r.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")]
         for sid, items in runs.items()
         for r in items
     ]
@@ -199,15 +131,15 @@ def schedule_check(
     from rmmkit.schedules import conflicts as cf
     from rmmkit.schedules.model import parse_interval
 
-    project, now = project_of(project_dir), _when(start)
+    project, now = project_of(project_dir), parse_from(start)
     try:
         window = parse_interval(horizon)
     except ValueError:
         raise InputError(
             f"--horizon {horizon!r} is not an interval", expected="e.g. 14d, 4w"
         ) from None
-    entries = _catalog(project, playbook_paths, inventory)
-    store = _history_store(db_url, project)
+    entries = load_entries(project, playbook_paths, inventory)
+    store = history_store(db_url, project)
     try:
         planned = []
         for e in entries:
@@ -268,7 +200,7 @@ def schedule_export(
     if fmt is None:
         raise InputError("schedule export needs a format", expected="--cron or --systemd")
     project = project_of(project_dir)
-    schedules = [e.schedule for e in _catalog(project, playbook_paths, inventory)]
+    schedules = [e.schedule for e in load_entries(project, playbook_paths, inventory)]
     if fmt == "cron":
         click.echo(export_cron(schedules, project, executable), nl=False)
         return
@@ -307,8 +239,10 @@ def report_scan_config(
     """Every schedule by site: ranges, excludes, credential names, frequency, next runs."""
     from rmmkit.schedules.report import scan_config_rows
 
-    project, now = project_of(project_dir), _when(start)
-    rows = scan_config_rows(_catalog(project, playbook_paths, inventory), now, count, set(sites))
+    project, now = project_of(project_dir), parse_from(start)
+    rows = scan_config_rows(
+        load_entries(project, playbook_paths, inventory), now, count, set(sites)
+    )
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

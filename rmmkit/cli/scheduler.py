@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from rmmkit.cli.groups import cli
-from rmmkit.cli.schedule import db_options, declared_options, project_of
+from rmmkit.cli.schedule_options import db_options, declared_options, project_of
 from rmmkit.errors import EXIT_INTERRUPTED
 
 

@@ -61,7 +61,7 @@ class ScanRequest:
             declared = site_scan(session, inventory, self.site)
             ranges = ranges or list(declared.site.ranges)
             excludes += [e for e in declared.site.excludes if e not in excludes]
-            communities, notes = declared.communities, declared.notes
+            communities, notes = declared.snmp, declared.notes
         if not ranges:
             raise InputError("nothing to scan: no RANGE given and no --site with ranges",
                              expected="RANGE… (10.0.0.0/24, 10.0.0.10-10.0.0.20) or --site S")

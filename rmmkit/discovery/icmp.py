@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rmmkit.discovery.rate import TokenBucket
-from rmmkit.errors import TransportError
+from rmmkit.errors import ScopeError, TransportError
 
 ECHO_REQUEST, ECHO_REPLY, DEST_UNREACHABLE, TIME_EXCEEDED = 8, 0, 3, 11
 IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)
@@ -139,9 +139,10 @@ class IcmpEngine:
                     if fresh >= n:
                         break
                     index, fresh = fresh, fresh + 1
-                    ip = socket.inet_ntoa(targets[index].to_bytes(4, "big"))
+                    value = targets[index]
+                    ip = socket.inet_ntoa(value.to_bytes(4, "big"))
                     if self.check is not None:
-                        self.check(ip)  # raises ScopeError: never send outside the scope
+                        self._guard(value, ip)
                     first[index] = now
                 else:
                     ip = socket.inet_ntoa(targets[index].to_bytes(4, "big"))
@@ -176,6 +177,15 @@ class IcmpEngine:
                 await asyncio.sleep(0)
             else:
                 await asyncio.sleep(min(max(self.bucket.wait_time(), 0.0005), 0.01))
+
+    def _guard(self, value: int, ip: str) -> None:
+        """The scope check before an address's first packet (the integer form is the cheap one)."""
+        assert self.check is not None
+        try:
+            self.check(value)
+        except ScopeError:
+            self.check(ip)  # raise again, naming the address the way people write it
+            raise
 
     def deadline(self, index: int) -> float:
         """Monotonic time after which ``index`` counts as silent (0 if not sent yet)."""

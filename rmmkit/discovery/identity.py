@@ -20,7 +20,6 @@ from rmmkit.discovery.rate import TokenBucket
 from rmmkit.discovery.snmp_probe import SnmpIdentity
 from rmmkit.discovery.tcp import TcpProber
 from rmmkit.errors import ScopeError
-from rmmkit.secrets.values import Secret
 
 IDENTITY_PORTS = (22, 139, 445)
 
@@ -47,7 +46,7 @@ class IdentityOptions:
     timeout: float = 2.0
     rdns: bool = True
     dns_servers: tuple[str, ...] | None = None  # None: the system's, if loopback or in scope
-    communities: tuple[Secret, ...] = ()
+    communities: tuple[Any, ...] = ()  # SnmpAuth (rmmkit.snmp) or community Secrets, in order
     concurrency: int = 128
 
 

@@ -13,13 +13,12 @@ from typing import Any
 from rmmkit.discovery.tcp import DEFAULT_PORTS
 from rmmkit.errors import InputError, UnknownReference
 from rmmkit.models import Inventory, Site
-from rmmkit.secrets.values import Secret
 
 
 @dataclass(frozen=True)
 class SiteScan:
     site: Site
-    communities: tuple[Secret, ...]
+    snmp: tuple[Any, ...]  # SnmpAuth objects (or community Secrets without rmmkit.snmp)
     notes: tuple[str, ...]
 
 
@@ -38,17 +37,35 @@ def site_scan(session: Any, inventory: Inventory | None, name: str) -> SiteScan:
     """The site plus the SNMP communities its credentials declare (secrets stay masked)."""
     site = find_site(inventory, name)
     assert inventory is not None
-    communities: list[Secret] = []
+    auths: list[Any] = []
     notes: list[str] = []
     for cred_name in site.credentials:
         cred = inventory.credentials.get(cred_name)
-        if cred is None or cred.secret is None:
+        if cred is None or cred.kind not in ("snmp_community", "snmp_v3"):
             continue
-        if cred.kind == "snmp_community":
-            communities.append(session.resolve_secret(cred.secret))
-        elif cred.kind == "snmp_v3":
-            notes.append(f"snmp: v3 credential {cred_name!r} needs rmmkit.snmp.system_identity")
-    return SiteScan(site, tuple(communities), tuple(notes))
+        auth = _snmp_auth(session, cred)
+        if auth is None:
+            notes.append(f"snmp: credential {cred_name!r} skipped (v3 needs rmmkit.snmp)")
+        else:
+            auths.append(auth)
+    return SiteScan(site, tuple(auths), tuple(notes))
+
+
+def _snmp_auth(session: Any, cred: Any) -> Any:
+    """An ``rmmkit.snmp.auth.SnmpAuth`` (v2c or v3), or a bare community Secret without it."""
+    try:
+        from rmmkit.secrets.credentials import materialize
+        from rmmkit.snmp.auth import SnmpAuth
+    except ImportError:  # the SNMP area is not installed: communities only, via pysnmp
+        if cred.kind == "snmp_community" and cred.secret is not None:
+            return session.resolve_secret(cred.secret)
+        return None
+    material = materialize(cred, session.secrets)
+    if cred.kind == "snmp_community":
+        return SnmpAuth.v2c(material.community, name=cred.name)
+    return SnmpAuth.v3(material.user, material.auth_key, material.priv_key,
+                       auth_protocol=material.auth_protocol,
+                       priv_protocol=material.priv_protocol, name=cred.name)
 
 
 def ports_from(value: Any, *, where: str = "--ports") -> tuple[int, ...]:

@@ -1,14 +1,14 @@
-"""SNMP sysDescr / sysName / sysObjectID for discovery, when the site declares a community.
+"""SNMP sysDescr / sysName / sysObjectID for discovery, when the site declares credentials.
 
-Why here and small: identity needs three scalars, once per live host.  When
-the SNMP area's ``rmmkit.snmp`` offers ``system_identity`` we call it (it
-also speaks v3); otherwise this v1arch GET — much lighter than v3arch for
-many v2c targets — does the job for communities only.
+Why delegate: the SNMP area's :class:`rmmkit.snmp.client.SnmpClient` speaks
+v1, v2c and v3 with rmmkit's errors; discovery only needs three scalars per
+live host.  Without that package (it is optional for discovery) a minimal
+pysnmp v1arch GET — much lighter than v3arch for many v2c targets — serves
+plain communities.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from rmmkit.secrets.values import Secret
@@ -21,18 +21,46 @@ SYSTEM_OIDS = {
 
 
 class SnmpIdentity:
-    """One dispatcher per scan; :meth:`get` tries each declared community in order."""
+    """One client per scan; :meth:`get` tries each declared credential in order."""
 
-    def __init__(self, communities: list[Secret], *, timeout: float = 1.0, port: int = 161) -> None:
-        self.communities = communities
+    def __init__(self, credentials: list[Any], *, timeout: float = 1.0, port: int = 161) -> None:
+        self.credentials = credentials  # SnmpAuth objects, or community Secrets (fallback)
         self.timeout, self.port = timeout, port
+        self._client: Any = None
         self._dispatcher: Any = None
-        self._delegate = _snmp_area_probe()
 
     async def get(self, ip: str) -> tuple[dict[str, str], str]:
-        """(values, note): values empty when no community answered; note says why."""
-        if self._delegate is not None:
-            return await self._delegate(ip, self.communities, timeout=self.timeout)
+        """(values, via): values empty when no credential answered; ``via`` then says why."""
+        note = "snmp: no credential declared"
+        for position, cred in enumerate(self.credentials, start=1):
+            label = getattr(cred, "name", "") or f"credential #{position}"
+            try:
+                if isinstance(cred, Secret):
+                    values = await self._pysnmp_get(ip, cred)
+                    version = "2c"
+                else:
+                    values = await self._client_get(ip, cred)
+                    version = cred.version
+            except Exception as exc:  # timeouts, auth refusals: try the next credential
+                note = f"snmp {label}: {type(exc).__name__}"
+                continue
+            if values:
+                return values, f"snmp v{version} ({label})"
+            note = f"snmp {label}: no system values"
+        return {}, note
+
+    async def _client_get(self, ip: str, auth: Any) -> dict[str, str]:
+        from rmmkit.snmp.ber import Missing, describe
+        from rmmkit.snmp.client import SnmpClient, SnmpOptions
+
+        if self._client is None:
+            self._client = SnmpClient(SnmpOptions(port=self.port, timeout=self.timeout, retries=0))
+        got = await self._client.get(ip, auth, list(SYSTEM_OIDS.values()))
+        values = {key: describe(got.get(oid)) for key, oid in SYSTEM_OIDS.items()
+                  if not isinstance(got.get(oid), Missing)}
+        return {k: v for k, v in values.items() if v}
+
+    async def _pysnmp_get(self, ip: str, community: Secret) -> dict[str, str]:
         from pysnmp.hlapi.v1arch.asyncio import (
             CommunityData,
             ObjectIdentity,
@@ -44,22 +72,20 @@ class SnmpIdentity:
 
         if self._dispatcher is None:
             self._dispatcher = SnmpDispatcher()
-        note = "snmp: no community declared"
-        for position, community in enumerate(self.communities, start=1):
-            target = await UdpTransportTarget.create((ip, self.port), timeout=self.timeout,
-                                                     retries=0)
-            error, status, _index, binds = await get_cmd(
-                self._dispatcher, CommunityData(community.reveal_str(), mpModel=1), target,
-                *(ObjectType(ObjectIdentity(oid)) for oid in SYSTEM_OIDS.values()), lookupMib=False)
-            if error or status:
-                note = f"snmp: community #{position}: {error or status.prettyPrint()}"
-                continue
-            by_oid = {str(name): value for name, value in binds}
-            values = {key: _text(by_oid.get(oid)) for key, oid in SYSTEM_OIDS.items()}
-            return {k: v for k, v in values.items() if v}, f"snmp v2c (community #{position})"
-        return {}, note
+        target = await UdpTransportTarget.create((ip, self.port), timeout=self.timeout, retries=0)
+        error, status, _index, binds = await get_cmd(
+            self._dispatcher, CommunityData(community.reveal_str(), mpModel=1), target,
+            *(ObjectType(ObjectIdentity(oid)) for oid in SYSTEM_OIDS.values()), lookupMib=False)
+        if error or status:
+            raise TimeoutError(str(error or status.prettyPrint()))
+        by_oid = {str(name): value for name, value in binds}
+        values = {key: _text(by_oid.get(oid)) for key, oid in SYSTEM_OIDS.items()}
+        return {k: v for k, v in values.items() if v}
 
     def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
         if self._dispatcher is not None:
             self._dispatcher.transport_dispatcher.close_dispatcher()
             self._dispatcher = None
@@ -73,12 +99,3 @@ def _text(value: Any) -> str:
     except Exception:  # a value pysnmp cannot render is no identity
         return ""
     return "" if text.startswith("No Such") else text
-
-
-def _snmp_area_probe() -> Any:
-    """The SNMP area's identity helper, if it exists yet (never required)."""
-    try:
-        module = importlib.import_module("rmmkit.snmp")
-    except ImportError:
-        return None
-    return getattr(module, "system_identity", None)

@@ -114,7 +114,7 @@ class SnmpConnection:
 
 class SnmpTransport(Transport):
     name = "snmp"
-    description = "SNMP v1/v2c (fast UDP engine) and v3 USM (pysnmp v3arch)"
+    description = "SNMP v1/v2c (native or pysnmp v1arch engine) and v3 USM (pysnmp v3arch)"
 
     def __init__(self, session: Any) -> None:
         super().__init__(session)

@@ -29,8 +29,10 @@ import ipaddress
 import socket
 from typing import Any
 
+from pyasn1.error import PyAsn1Error
 from pysnmp.carrier.asyncio.dgram import udp, udp6
 from pysnmp.carrier.asyncio.dispatch import AsyncioDispatcher
+from pysnmp.error import PySnmpError
 from pysnmp.hlapi.v1arch import asyncio as v1
 from pysnmp.proto import errind, rfc1902
 
@@ -98,12 +100,27 @@ _CARRIERS: dict[int, tuple[Any, tuple[int, ...]]] = {
 }
 
 
+class _Dispatcher(v1.SnmpDispatcher):
+    """pysnmp's dispatcher, minus the traceback asyncio logs for a malformed datagram.
+
+    pysnmp 7.1 decodes whatever reaches the socket inside a loop callback; garbage
+    raises there (pyasn1 errors, even ``TypeError``) and asyncio prints the traceback.
+    Like the native engine, drop it: it is not an answer to anything we sent.
+    """
+
+    def _recv_callback(self, *args: Any) -> Any:
+        try:
+            return super()._recv_callback(*args)
+        except (PyAsn1Error, PySnmpError, TypeError, ValueError):
+            return None
+
+
 class PysnmpV1Engine:
     """Send v1/v2c requests through one pysnmp v1arch dispatcher; same API as ``V2cEngine``."""
 
     def __init__(self) -> None:
         self._transport_dispatcher: AsyncioDispatcher | None = None
-        self._dispatcher: v1.SnmpDispatcher | None = None
+        self._dispatcher: _Dispatcher | None = None
         self._families: set[int] = set()
         self._waiting: set[asyncio.Task[Any]] = set()  # callers with a request in flight
 
@@ -117,7 +134,7 @@ class PysnmpV1Engine:
         """The shared dispatcher, with one big-buffered socket registered per address family."""
         if self._dispatcher is None:
             self._transport_dispatcher = AsyncioDispatcher(loop=asyncio.get_running_loop())
-            self._dispatcher = v1.SnmpDispatcher(self._transport_dispatcher)
+            self._dispatcher = _Dispatcher(self._transport_dispatcher)
         if family not in self._families:
             assert self._transport_dispatcher is not None
             sock = socket.socket(family, socket.SOCK_DGRAM)
@@ -203,7 +220,7 @@ class PysnmpV1Engine:
     def close(self) -> None:
         if self._dispatcher is not None:
             for caller in self._waiting:
-                pass  # caller.cancel()  # like the native engine: a request cut short is cancelled
+                caller.cancel()  # like the native engine: a request cut short is cancelled
             self._waiting.clear()
             # pysnmp 7.1's close() calls each pending request's callback with one argument
             # too few (TypeError); the callers are cancelled above, so nothing waits on them.

@@ -35,6 +35,7 @@ class CommandResult:
     rc: int
     out: str = ""
     err: str = ""
+    scheduled: bool = False  # RunOnce: set, runs at the next logon (the lifecycle waits for it)
 
 
 class WindowsTarget:
@@ -111,8 +112,9 @@ class WindowsTarget:
             busy = self.conn.smb.exists("ADMIN$", _marker(agent))
         except TransportError:  # no ADMIN$ (or no access): no deployment of ours can run there
             busy = False
-        if not busy and (self._method == "remote_registry" or detect.get("registry")):
-            # a RunOnce of ours not yet run (no logon since): the deployment is still pending
+        if not busy:
+            # a RunOnce of ours not yet run (no logon since): the deployment is still pending,
+            # whatever method this run would use (an earlier run may have scheduled it)
             with contextlib.suppress(TransportError):
                 busy = self.conn.registry.read(RUN_ONCE, run_once_name(agent.name)) is not None
         return Probe(
@@ -147,7 +149,9 @@ class WindowsTarget:
             return CommandResult(0, out=f"process {pid} exited")
         name = run_once_name(self._agent or "agent")
         self.conn.registry.write(RUN_ONCE, name, command)
-        return CommandResult(0, out=f"RunOnce value {name} set: runs at the next logon")
+        return CommandResult(
+            0, out=f"RunOnce value {name} set: runs at the next logon", scheduled=True
+        )
 
     def mark(self, agent: Agent, busy: bool) -> None:
         self._agent = agent.name

@@ -162,6 +162,9 @@ def raw_code(exc: BaseException, port: int = 0) -> tuple[str, int | str | None, 
     if isinstance(exc, SessionError):
         code = exc.getErrorCode()
         return "nt", code, _nt_name(code)
+    inner = exc.args[1] if type(exc) is OSError and len(exc.args) == 2 else None
+    if isinstance(inner, OSError):  # impacket's nmb wraps: OSError("Connection error (…)", cause)
+        return raw_code(inner, port)
     if isinstance(exc, rpcrt.DCERPCException):
         code = exc.get_error_code()
         text = str(exc.error_string or "")

@@ -27,6 +27,7 @@ from .daemons import start_samba, start_snmpd, start_sshd
 from .netlab import SUBNET, MiniNet
 
 COMMUNITY = "rmkd-community-7f3a"
+V3_USER, V3_AUTH, V3_PRIV = "rmkdv3", "rmkd-auth-91c2e", "rmkd-priv-44b0d"
 SCOPE = f"{SUBNET}.10-{SUBNET}.17"
 EXCLUDED = f"{SUBNET}.17"
 OUTSIDE = f"{SUBNET}.18"
@@ -77,7 +78,8 @@ def minilab(tmp_path_factory: pytest.TempPathFactory):
         start_sshd(net, linux, f"{SUBNET}.11")
         snmp = net.add_host(12, 13)
         start_snmpd(net, snmp, f"{SUBNET}.12", community=COMMUNITY, sys_name="ups-basement",
-                    sys_descr="APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.4.6) Smart-UPS 1500")
+                    sys_descr="APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.4.6) Smart-UPS 1500",
+                    v3=(V3_USER, V3_AUTH, V3_PRIV))
         start_snmpd(net, snmp, f"{SUBNET}.13", community=COMMUNITY, sys_name="printer-2f",
                     sys_descr="HP ETHERNET MULTI-ENVIRONMENT, JETDIRECT, LaserJet M402")
         net.add_host(14, 17, 18)
@@ -86,16 +88,29 @@ def minilab(tmp_path_factory: pytest.TempPathFactory):
         secret = tmp / "community"
         secret.write_text(COMMUNITY)
         secret.chmod(0o600)
+        for name, value in (("v3auth", V3_AUTH), ("v3priv", V3_PRIV)):
+            (tmp / name).write_text(value)
+            (tmp / name).chmod(0o600)
         inventory = tmp / "inventory.yml"
         inventory.write_text(f"""credentials:
   - name: snmp-ro
     kind: snmp_community
     secret: {{source: file, key: {secret}}}
+  - name: snmp-v3
+    kind: snmp_v3
+    user: {V3_USER}
+    auth_protocol: SHA
+    priv_protocol: AES
+    secret: {{source: file, key: {tmp / "v3auth"}}}
+    priv_secret: {{source: file, key: {tmp / "v3priv"}}}
 sites:
   - name: lab
     ranges: ["{SCOPE}"]
     excludes: ["{EXCLUDED}"]
     credentials: [snmp-ro]
+  - name: labv3
+    ranges: ["{SUBNET}.12-{SUBNET}.13"]
+    credentials: [snmp-v3]
 """)
         yield MiniLab(net, inventory, f"sqlite:///{tmp}/rmmkit.db")
     finally:

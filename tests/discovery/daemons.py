@@ -57,7 +57,9 @@ def start_sshd(net: MiniNet, ns: str, ip: str) -> None:
 
 
 def start_snmpd(net: MiniNet, ns: str, ip: str, *, community: str, sys_name: str,
-                sys_descr: str, sys_object_id: str = "") -> None:
+                sys_descr: str, sys_object_id: str = "",
+                v3: tuple[str, str, str] | None = None) -> None:
+    """``v3`` = (user, auth key, priv key): an authPriv SHA/AES user besides the community."""
     root = net.tmp / f"snmpd-{ns}-{ip}"
     root.mkdir(parents=True, exist_ok=True)
     conf = root / "snmpd.conf"
@@ -65,6 +67,9 @@ def start_snmpd(net: MiniNet, ns: str, ip: str, *, community: str, sys_name: str
              "sysservices 6"]
     if sys_object_id:
         lines.append(f"sysobjectid {sys_object_id}")
+    if v3:
+        user, auth, priv = v3
+        lines += [f'createUser {user} SHA "{auth}" AES "{priv}"', f"rouser {user} priv"]
     conf.write_text("\n".join(lines) + "\n")
     net.spawn(ns, "snmpd", "-f", "-Lo", "-C", "-c", str(conf), "-p", str(root / "pid"),
               "--persistentDir=" + str(root), f"udp:{ip}:161")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from .conftest import COMMUNITY, CROWD, EXCLUDED, OUTSIDE, SCOPE, SUBNET
+from .conftest import COMMUNITY, CROWD, EXCLUDED, OUTSIDE, SCOPE, SUBNET, V3_AUTH, V3_PRIV
 
 pytestmark = pytest.mark.lab
 
@@ -133,3 +133,16 @@ def test_same_live_set_as_nmap(minilab):
     theirs = set(re.findall(r'<status state="up"[^>]*/>\s*<address addr="([\d.]+)"', xml))
     assert theirs, "nmap found nothing: the comparison would prove nothing"
     assert ours == theirs
+
+
+def test_snmp_v3_user_identifies_the_device(minilab):
+    """Only .12 knows the v3 user: .13 (community only) stays unidentified, and says why."""
+    rows = {r["ip"]: r for r in minilab.scan_json("--site", "labv3", "-i", str(minilab.inventory),
+                                                  "--no-dns", "--ports", "none", "--no-store")}
+    ups, printer = rows[f"{SUBNET}.12"], rows[f"{SUBNET}.13"]
+    assert (ups["hostname"], ups["resource_type"]) == ("ups-basement", "ups")
+    assert ups["sources"]["hostname"] == "snmp v3 (snmp-v3)"
+    assert printer["resource_type"] == "icmp"
+    assert "snmp snmp-v3" in printer["description"]
+    for secret in (V3_AUTH, V3_PRIV):
+        assert secret not in json.dumps(rows)

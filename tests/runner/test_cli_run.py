@@ -245,3 +245,15 @@ def test_completion_script_and_completion_protocol(project):
     assert "plain,run" in complete("rmmkit ru", 1)
     # Output names come from the registered output plugins.
     assert {"plain,json", "plain,jsonl"} <= set(complete("rmmkit run pb.yml -o js", 4))
+
+
+def test_extra_vars_file_keeps_clock_times_and_points_at_bad_lines(project):
+    (project / "vars.yml").write_text("who: 14:30\n")  # YAML 1.1 would say 870
+    args = ("run", "pb.yml", "-i", "inv.yml", "-l", "br1", "-o", "json", "--no-store")
+    proc = rmmkit(project, *args, "-e", "@vars.yml")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["hosts"]["br1"]["results"][1]["msg"] == "hi br1 from 14:30"
+    (project / "bad.yml").write_text("who: a\nwho: b\n")
+    proc = rmmkit(project, *args, "-e", "@bad.yml")
+    assert proc.returncode == 3
+    assert "bad.yml:2:" in proc.stderr and "Traceback" not in proc.stderr

@@ -8,10 +8,12 @@ checked against the native codec on messages pysnmp itself encodes.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 
@@ -121,7 +123,7 @@ def test_closing_with_a_request_in_flight_cancels_it(engine):
             started = time.monotonic()
             client.close()
             with pytest.raises(asyncio.CancelledError):
-                await task
+                await asyncio.wait_for(task, 2)  # a hang fails here with TimeoutError
             return time.monotonic() - started
 
         assert asyncio.run(run()) < 1.0
@@ -206,3 +208,44 @@ def test_ipv6_agent(snmpd6, engine):
         SnmpOptions(port=snmpd6.port, timeout=1.0, engine=engine),
     )
     assert got[SYS_NAME].decode() == socket.gethostname()
+
+
+@pytest.fixture()
+def noisy_relay(snmpd_agent) -> Iterator[Agent]:
+    """A UDP relay to snmpd that answers every request with garbage first, then the real reply."""
+    relay = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    relay.bind(("127.0.0.1", 0))
+    relay.settimeout(0.2)
+    upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    upstream.settimeout(2)
+    done = threading.Event()
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                request, client = relay.recvfrom(65535)
+            except TimeoutError:
+                continue
+            for garbage in (b"garbage", b"\x30\x03\x02\x01\x01", b"\x30\x82\xff\xff", b""):
+                relay.sendto(garbage, client)
+            upstream.sendto(request, (snmpd_agent.host, snmpd_agent.port))
+            relay.sendto(upstream.recv(65535), client)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield Agent("127.0.0.1", relay.getsockname()[1])
+    finally:
+        done.set()
+        thread.join(timeout=5)
+        relay.close()
+        upstream.close()
+
+
+def test_garbage_datagrams_are_dropped_quietly(noisy_relay, v2c_auth, engine, caplog):
+    got = run_sync(
+        lambda c: c.get(noisy_relay.host, v2c_auth, [SYS_NAME]),
+        SnmpOptions(port=noisy_relay.port, timeout=2.0, retries=0, engine=engine),
+    )
+    assert got[SYS_NAME].decode() == socket.gethostname()
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
