@@ -33,6 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from rmmkit.lab.daemons import stop_daemon
 from rmmkit.snmp.client import DEFAULT_ENGINE, ENGINES
 
 NS = f"rmksnmp-bench-{os.getpid()}"
@@ -192,13 +193,7 @@ def start_lab(workdir: Path) -> subprocess.Popen[bytes]:
 
 
 def stop_lab(agent: subprocess.Popen[bytes] | None) -> None:
-    if agent is not None:
-        agent.terminate()
-        try:
-            agent.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            agent.kill()
-            agent.wait()
+    stop_daemon(agent)
     sh("ip", "netns", "del", NS, check=False)
 
 

@@ -87,6 +87,8 @@ def main() -> None:
                         help="rmmkit --max-rate (fping -i 0 and nmap are not limited either)")
     parser.add_argument("--timeout", type=float, default=1.0)
     parser.add_argument("--skip-nmap16", action="store_true", help="leave nmap out of the /16")
+    parser.add_argument("--only", choices=["16", "20", "24"], action="append",
+                        help="run only these workloads (repeatable)")
     parser.add_argument("--limit", type=float, default=120.0,
                         help="seconds after which a tool is killed (nmap on a dead /20 is slow)")
     args = parser.parse_args()
@@ -99,7 +101,8 @@ def main() -> None:
         lab.exec(["ip", "route", "replace", "blackhole", "10.99.0.0/20"], host="anyip", check=True)
         lab.exec(["ip", "route", "replace", "10.88.0.0/16", "via", "10.77.1.250"], check=True)
         rates: dict[tuple[str, str], float] = {}
-        for label, target, size in WORKLOADS:
+        workloads = [w for w in WORKLOADS if not args.only or w[1].split("/")[1] in args.only]
+        for label, target, size in workloads:
             for tool in ("rmmkit", "nmap", "fping"):
                 if tool == "nmap" and label == "/16 alive" and args.skip_nmap16:
                     continue
@@ -113,12 +116,13 @@ def main() -> None:
             if label == "/20 dead":
                 print(f"sweep: /20 dead target: rmmkit within timeout + 1 s = "
                       f"{args.timeout + 1:.1f}s (plus interpreter start-up)")
-        for label, _t, _s in WORKLOADS:
+        for label, _t, _s in workloads:
             ours = rates[(label, "rmmkit")]
             for other in ("nmap", "fping"):
                 if (label, other) in rates:
                     print(f"sweep: {label:9} rmmkit/{other} = {ours / rates[(label, other)]:.2f}")
-        ours, theirs = rates[("/16 alive", "rmmkit")], rates.get(("/16 alive", "nmap"), 0.0)
+        ours = rates.get(("/16 alive", "rmmkit"), 0.0)
+        theirs = rates.get(("/16 alive", "nmap"), 0.0)
         ratio = ours / theirs if theirs else float("nan")
         print(f"sweep: /16 alive rmmkit {ours:.0f}/s nmap {theirs:.0f}/s ratio {ratio:.2f}")
     finally:

@@ -28,7 +28,7 @@ from rmmkit.models import (
 )
 from rmmkit.yamlmarks import MarkedDict, MarkedList
 
-SECRET_REF_KEYS = ("priv_secret", "ccache")
+SECRET_REF_KEYS = ("priv_secret", "ccache", "key")  # key: an SSH private key
 
 
 def plain(value: Any) -> Any:

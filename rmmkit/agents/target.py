@@ -39,7 +39,12 @@ class AgentTarget(Protocol):
         ...
 
     def execute(self, command: str, timeout: float) -> Any:
-        """Run ``command`` with administrative rights; returns ``.rc``, ``.out``, ``.err``."""
+        """Run ``command`` with administrative rights; returns ``.rc``, ``.out``, ``.err``.
+
+        A result with a true ``.scheduled`` says the command was only arranged
+        to run later (Windows RunOnce at the next logon): the lifecycle then
+        records a pending ``scheduled`` attempt instead of checking the agent.
+        """
         ...
 
     def mark(self, agent: Agent, busy: bool) -> None:

@@ -25,7 +25,7 @@ class ScanEvents:
     def __init__(self, stream: IO[str] | None, *, progress: bool = True) -> None:
         self.stream = stream
         self._bar: Any = None
-        self._task: Any = None
+        self._tasks: dict[str, Any] = {}
         if progress and sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import Progress
@@ -37,9 +37,10 @@ class ScanEvents:
         if self.stream is not None:
             self.stream.write(json.dumps(event, default=str) + "\n")
         if self._bar is not None and event.get("event") == "progress":
-            if self._task is None:
-                self._task = self._bar.add_task(f"{event['phase']}", total=event["total"])
-            self._bar.update(self._task, completed=event["done"])
+            phase = event["phase"]
+            if phase not in self._tasks:
+                self._tasks[phase] = self._bar.add_task(phase, total=event["total"])
+            self._bar.update(self._tasks[phase], completed=event["done"])
 
     def host(self, row: dict[str, Any]) -> None:
         if self.stream is not None:

@@ -234,10 +234,24 @@ def _dump(records: dict[str, Any]) -> str:
     return yaml.dump(records, Dumper=_Literal, sort_keys=True, allow_unicode=True, width=10_000)
 
 
+class _TextLoader(yaml.SafeLoader):
+    """Every plain scalar is text, except an empty one (null).
+
+    Why: YAML 1.1 would store ``pin: 0123`` as "83", ``pw: 12:30`` as "750"
+    and ``pw: yes`` as "True" — a secret must be saved exactly as typed.
+    Explicit tags (``!!binary`` for byte records) still work.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag == "tag:yaml.org,2002:null"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
 def _load_edited(data: bytes) -> dict[str, str | bytes]:
     """Parse the edited YAML; errors give the line only (PyYAML's own text quotes the content)."""
     try:
-        loaded = yaml.safe_load(data.decode("utf-8")) or {}
+        loaded = yaml.load(data.decode("utf-8"), Loader=_TextLoader) or {}
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise InputError(

@@ -99,6 +99,8 @@ class IcmpEngine:
         self._ident = (os.getpid() ^ int.from_bytes(os.urandom(2), "big")) & 0xFFFF
         self._magic = int.from_bytes(os.urandom(4), "big")
         self._first = array("d", bytes(8 * len(targets)))
+        self._retry_queues: list[deque[int]] = [deque() for _ in range(self.retries)]
+        self._silent: deque[int] = deque()  # sent, waiting for ``silent_after`` (TCP fallback)
 
     def packet(self, index: int, attempt: int) -> bytes:
         """An echo request whose payload names the target index (reply matching)."""
@@ -117,70 +119,103 @@ class IcmpEngine:
             sock.close()
 
     async def _send_all(self, sock: socket.socket) -> None:
-        n, targets, replies = len(self.targets), self.targets, self.replies
-        gap = self.timeout / (self.retries + 1)
-        retry_queues: list[deque[int]] = [deque() for _ in range(self.retries)]
-        silent: deque[int] = deque()
-        fresh = 0
-        clock, first = time.monotonic, self._first
+        n, replies, first = len(self.targets), self.replies, self._first
+        clock = time.monotonic
         while True:
             now = clock()
             available = self.bucket.available()
             budget = min(available, MAX_BURST)  # then yield, so the reader drains replies
-            while budget > 0:
-                index, attempt = -1, 0
-                for level, queue in enumerate(retry_queues):  # due retries before fresh addresses
-                    while queue and queue[0] in replies:
-                        queue.popleft()
-                    if queue and first[queue[0]] + gap * (level + 1) <= now:
-                        index, attempt = queue.popleft(), level + 1
-                        break
-                if index < 0:
-                    if fresh >= n:
-                        break
-                    index, fresh = fresh, fresh + 1
-                    value = targets[index]
-                    ip = socket.inet_ntoa(value.to_bytes(4, "big"))
-                    if self.check is not None:
-                        self._guard(value, ip)
-                    first[index] = now
-                else:
-                    ip = socket.inet_ntoa(targets[index].to_bytes(4, "big"))
-                try:
-                    sock.sendto(self.packet(index, attempt), (ip, 0))
-                except (BlockingIOError, InterruptedError):
-                    if attempt == 0:
-                        fresh -= 1
-                    else:
-                        retry_queues[attempt - 1].appendleft(index)
-                    break  # socket buffer full: let the reader and the kernel catch up
-                except OSError as exc:
-                    self.errors[index] = f"icmp send failed: {exc.strerror or exc}"
-                    continue
-                self.bucket.take()
-                self.sent += 1
-                budget -= 1
-                if attempt < self.retries:
-                    retry_queues[attempt].append(index)
-                if attempt == 0:
-                    silent.append(index)
-            self.started = fresh
-            while silent and (silent[0] in replies or first[silent[0]] + self.silent_after <= now):
-                index = silent.popleft()
-                if index not in replies and self.on_silent is not None:
-                    self.on_silent(index)
+            sent = self._send_retries(sock, now, budget)
+            if sent >= 0:  # -1: the socket buffer is full
+                sent += self._send_fresh(sock, now, budget - sent)
+            self._notify_silent(now)
             if len(replies) >= n:
                 return
-            if fresh >= n and (not n or first[fresh - 1] + self.timeout <= now):
+            if self.started >= n and (not n or first[n - 1] + self.timeout <= now):
                 return
-            if available > MAX_BURST and fresh < n:
+            if available > MAX_BURST and self.started < n:
                 await asyncio.sleep(0)
             else:
                 await asyncio.sleep(min(max(self.bucket.wait_time(), 0.0005), 0.01))
 
+    def _send_retries(self, sock: socket.socket, now: float, budget: int) -> int:
+        """Resend to silent addresses whose next attempt is due; packets sent, or -1 when full."""
+        gap, first, replies = self.timeout / (self.retries + 1), self._first, self.replies
+        targets = self.targets
+        sent = 0
+        for level, queue in enumerate(self._retry_queues):
+            attempt = level + 1
+            while queue and sent < budget:
+                index = queue[0]
+                if index in replies:
+                    queue.popleft()
+                    continue
+                if first[index] + gap * attempt > now:
+                    break  # queues are in send order: nothing later is due either
+                ip = socket.inet_ntoa(targets[index].to_bytes(4, "big"))
+                try:
+                    sock.sendto(self.packet(index, attempt), (ip, 0))
+                except (BlockingIOError, InterruptedError):
+                    self._account(sent)
+                    return -1
+                except OSError as exc:
+                    self.errors[index] = f"icmp send failed: {exc.strerror or exc}"
+                queue.popleft()
+                sent += 1
+                if attempt < self.retries:
+                    self._retry_queues[attempt].append(index)
+        self._account(sent)
+        return sent
+
+    def _send_fresh(self, sock: socket.socket, now: float, budget: int) -> int:
+        """First packets to the next addresses (the hot loop: locals only)."""
+        targets, first, started, n = self.targets, self._first, self.started, len(self.targets)
+        end = min(n, started + max(0, budget))
+        check, ident, magic, pack = self.check, self._ident, self._magic, _PACKET.pack
+        base = (ECHO_REQUEST << 8) + ident + (magic >> 16) + (magic & 0xFFFF)
+        retry = self._retry_queues[0].append if self.retries else None
+        silent = self._silent.append if self.on_silent is not None else None
+        index = started
+        try:
+            while index < end:
+                value = targets[index]
+                ip = socket.inet_ntoa(value.to_bytes(4, "big"))
+                if check is not None:
+                    self._guard(value, ip)
+                total = base + (index >> 16) + (index & 0xFFFF)
+                total = (total >> 16) + (total & 0xFFFF)
+                total += total >> 16
+                packet = pack(ECHO_REQUEST, 0, ~total & 0xFFFF, ident, 0, magic, index)
+                try:
+                    sock.sendto(packet, (ip, 0))
+                except (BlockingIOError, InterruptedError):
+                    break  # socket buffer full: let the reader and the kernel catch up
+                except OSError as exc:
+                    self.errors[index] = f"icmp send failed: {exc.strerror or exc}"
+                first[index] = now
+                if retry is not None:
+                    retry(index)
+                if silent is not None:
+                    silent(index)
+                index += 1
+        finally:  # also when the scope guard raises: what was sent is counted
+            self.started = index
+            self._account(index - started)
+        return index - started
+
+    def _account(self, count: int) -> None:
+        self.bucket.take(count)
+        self.sent += count
+
+    def _notify_silent(self, now: float) -> None:
+        silent, replies, first = self._silent, self.replies, self._first
+        while silent and (silent[0] in replies or first[silent[0]] + self.silent_after <= now):
+            index = silent.popleft()
+            if index not in replies and self.on_silent is not None:
+                self.on_silent(index)
+
     def _guard(self, value: int, ip: str) -> None:
         """The scope check before an address's first packet (the integer form is the cheap one)."""
-        assert self.check is not None
         try:
             self.check(value)
         except ScopeError:
@@ -193,26 +228,42 @@ class IcmpEngine:
         return start + self.timeout if start else 0.0
 
     def _drain(self, sock: socket.socket) -> None:
+        """Read every queued datagram (reader callback of the event loop)."""
+        if self.raw:
+            self._drain_raw(sock)
+            return
         now = time.monotonic()
         while True:
             try:
-                if self.raw:
-                    data, addr = sock.recvfrom(2048)
-                    ttl = None
-                else:
-                    data, anc, _flags, addr = sock.recvmsg(2048, 64)
-                    ttl = next((int.from_bytes(d[:4], sys.byteorder) for lvl, typ, d in anc
-                                if lvl == socket.IPPROTO_IP and typ == socket.IP_TTL), None)
-            except (BlockingIOError, InterruptedError):
+                data, anc, _flags, addr = sock.recvmsg(2048, 64)
+            except OSError:  # BlockingIOError included: the queue is empty
                 return
-            except OSError:
-                return
-            if self.raw:
-                ihl = (data[0] & 0x0F) * 4
-                if len(data) <= ihl or data[ihl] == ECHO_REQUEST:
-                    continue  # a raw socket also sees every echo request, our own included
-                ttl, data = data[8], data[ihl:]
+            ttl = next((int.from_bytes(d[:4], sys.byteorder) for lvl, typ, d in anc
+                        if lvl == socket.IPPROTO_IP and typ == socket.IP_TTL), None)
             self._handle(data, addr[0], ttl, now)
+
+    def _drain_raw(self, sock: socket.socket) -> None:
+        """The hot path: raw datagrams carry the IP header (TTL at byte 8, source at 12)."""
+        now, recv, unpack = time.monotonic(), sock.recv, _PACKET.unpack_from
+        targets, replies, first, n = self.targets, self.replies, self._first, len(self.targets)
+        ident, magic = self._ident, self._magic
+        while True:
+            try:
+                data = recv(2048)
+            except OSError:  # BlockingIOError included: the queue is empty
+                return
+            ihl = (data[0] & 0x0F) * 4
+            if len(data) < ihl + 8:
+                continue
+            kind = data[ihl]
+            if kind == ECHO_REPLY and len(data) >= ihl + _PACKET.size:
+                _k, _c, _s, got_ident, seq, got_magic, index = unpack(data, ihl)
+                if (got_ident == ident and got_magic == magic and index < n
+                        and data[12:16] == targets[index].to_bytes(4, "big")
+                        and index not in replies):  # a reply from another address is no proof
+                    replies[index] = EchoReply(now - first[index], data[8], seq)
+            elif kind in (DEST_UNREACHABLE, TIME_EXCEEDED):
+                self._handle_error(data[ihl:], socket.inet_ntoa(data[12:16]))
 
     def _handle(self, icmp: bytes, source: str, ttl: int | None, now: float) -> None:
         if len(icmp) < _PACKET.size:

@@ -95,15 +95,21 @@ class Identifier:
                 self._resolver = dns.asyncresolver.Resolver(configure=False)
                 self._resolver.nameservers = servers
 
-    async def identify(self, hosts: list[Evidence]) -> None:
-        """Fill ``hosts`` in place."""
+    async def identify(self, hosts: list[Evidence],
+                       on_done: Callable[[int], None] | None = None) -> None:
+        """Fill ``hosts`` in place; ``on_done(count)`` after each host (progress)."""
+        done = 0
         try:
             await self._port_check(hosts)
             gate = asyncio.Semaphore(self.options.concurrency)
 
             async def one(evidence: Evidence) -> None:
+                nonlocal done
                 async with gate:
                     await self._host(evidence)
+                done += 1
+                if on_done is not None:
+                    on_done(done)
 
             await asyncio.gather(*(one(h) for h in hosts))
         finally:

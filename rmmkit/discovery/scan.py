@@ -116,8 +116,8 @@ async def _scan(scope: Scope, options: SweepOptions, identity: IdentityOptions |
     started = time.time()
     emit({"event": "scan_start", "targets": len(targets), "max_rate": options.max_rate,
           "timeout": options.timeout, "retries": options.retries, "time": started})
-    progress = _Progress(len(targets), emit)
-    swept = await sweep(targets, options, check=scope.check, on_progress=progress.sweep)
+    progress = _Progress(len(targets), emit, "sweep")
+    swept = await sweep(targets, options, check=scope.check, on_progress=progress.update)
     emit({"event": "sweep_done", "alive": len(swept.alive), "packets": swept.packets,
           "icmp": swept.icmp_mode, "seconds": round(time.time() - started, 3)})
     result = ScanResult(targets, swept, started=started)
@@ -127,7 +127,10 @@ async def _scan(scope: Scope, options: SweepOptions, identity: IdentityOptions |
             ip = socket.inet_ntoa(targets[index].to_bytes(4, "big"))
             result.evidence[index] = Evidence(ip, alive.found_by, alive.ttl, set(alive.open_ports))
         identifier = Identifier(identity, bucket=TokenBucket(options.max_rate), check=scope.check)
-        await identifier.identify(list(result.evidence.values()))
+        hosts = list(result.evidence.values())
+        await identifier.identify(hosts, _Progress(len(hosts), emit, "identify").update)
+        emit({"event": "identity_done", "hosts": len(hosts),
+              "seconds": round(time.time() - started, 3)})
     result.ended = time.time()
     return result
 
@@ -135,11 +138,13 @@ async def _scan(scope: Scope, options: SweepOptions, identity: IdentityOptions |
 class _Progress:
     """Throttled progress events (at most ~4 per second)."""
 
-    def __init__(self, total: int, emit: Event) -> None:
-        self.total, self.emit, self._last, self._done = total, emit, 0.0, -1
+    def __init__(self, total: int, emit: Event, phase: str) -> None:
+        self.total, self.emit, self.phase = total, emit, phase
+        self._last, self._done = 0.0, -1
 
-    def sweep(self, done: int) -> None:
+    def update(self, done: int) -> None:
         now = time.monotonic()
         if done != self._done and (now - self._last >= 0.25 or done >= self.total):
             self._last, self._done = now, done
-            self.emit({"event": "progress", "phase": "sweep", "done": done, "total": self.total})
+            self.emit({"event": "progress", "phase": self.phase, "done": done,
+                       "total": self.total})

@@ -1,8 +1,9 @@
 """Load and validate a lab topology (YAML → JSON Schema → Topology dataclasses).
 
-Why its own loader: the lab must stand alone (other areas' loaders may not
-exist yet) yet give the same file:line errors; node marks from PyYAML's
-composer map a JSON-Schema error path back to the line that caused it.
+Why not :mod:`rmmkit.loader`: a topology is no inventory or playbook, but it
+is read by the same marked YAML reader (:mod:`rmmkit.yamlmarks`), so an
+unquoted MAC or time stays text, a duplicate key is refused, and a
+JSON-Schema error path maps back to file:line:column.
 """
 
 from __future__ import annotations
@@ -14,15 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from rmmkit.errors import (
     DuplicateName,
     Location,
     SchemaViolation,
     UnknownReference,
-    YamlSyntaxError,
 )
+from rmmkit.yamlmarks import MarkedDict, load_yaml, locate
 
 # Shipped inside the package like the other schemas; schemas/topology.json links here.
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "topology.json"
@@ -36,6 +36,7 @@ class User:
     password: str = field(repr=False)
     sudo: str = "password"
     key: bool = False
+    admin: bool = False  # windows-smb: member of BUILTIN\Administrators
 
 
 @dataclass(frozen=True)
@@ -74,21 +75,6 @@ class Topology:
         return next(s for s in self.segments if s.name == name)
 
 
-def _line_of(node: yaml.Node, path: list[Any]) -> int:
-    """Follow a JSON path through PyYAML nodes; the deepest node found gives the line."""
-    for key in path:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if k.value == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            nxt = node.value[key]
-        else:
-            nxt = None
-        if nxt is None:
-            break
-        node = nxt
-    return node.start_mark.line + 1
-
-
 def _schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text())  # type: ignore[no-any-return]
 
@@ -96,7 +82,7 @@ def _schema() -> dict[str, Any]:
 def load(source: str | Path | dict[str, Any]) -> Topology:
     """Parse a topology file (or an already-built dict, for tests) and validate it."""
     if isinstance(source, dict):
-        return _build(source, None, "<dict>")
+        return _build(source, "<dict>")
     path = Path(source)
     try:
         text = path.read_text()
@@ -104,21 +90,14 @@ def load(source: str | Path | dict[str, Any]) -> Topology:
         raise SchemaViolation(
             f"cannot read topology: {exc.strerror}", location=Location(str(path))
         ) from exc
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
-        raise YamlSyntaxError(
-            f"invalid YAML: {getattr(exc, 'problem', exc)}", location=loc
-        ) from exc
-    return _build(data, node, str(path))
+    return _build(load_yaml(text, str(path)), str(path))
 
 
-def _build(data: Any, node: yaml.Node | None, source: str) -> Topology:
+def _build(data: Any, source: str) -> Topology:
     def loc(path: list[Any]) -> Location:
-        return Location(source, _line_of(node, path)) if node is not None else Location(source)
+        if isinstance(data, MarkedDict):
+            return Location(source, *locate(data, path))
+        return Location(source)
 
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
@@ -190,7 +169,13 @@ def _host(
             expected="block: 10.88.0.0/16",
         )
     users = tuple(
-        User(u["name"], u["password"], u.get("sudo", "password"), u.get("key", False))
+        User(
+            u["name"],
+            u["password"],
+            u.get("sudo", "password"),
+            u.get("key", False),
+            u.get("admin", False),
+        )
         for u in h.get("users", [])
     )
     known = {"name", "kind", "segment", "address", "mac", "hostname", "ttl", "ptr", "users"}

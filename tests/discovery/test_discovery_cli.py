@@ -18,7 +18,7 @@ from .conftest import SUBNET
 def _rmmkit(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "rmmkit.cli.main", *args], capture_output=True,
                           text=True, timeout=60, env={"RMMKIT_NO_PLUGIN_COMMANDS": "1",
-                                                       "PATH": "/usr/bin:/bin"})
+                                                       "PATH": "/usr/bin:/bin", "HOME": "/tmp"})
 
 
 @pytest.mark.parametrize(("args", "needle"), [
@@ -100,3 +100,18 @@ print(json.dumps({{"data": out.data, "live": live, "check": check.msg}}))
     assert got["data"]["targets"] == 7 and got["data"]["online"] == 6
     assert got["live"] == [f"{SUBNET}.{n}" for n in (10, 11, 12, 13, 14, 15)]
     assert got["check"] == "would scan 7 addresses of site lab"
+
+
+def test_jsonl_events_for_runners():
+    """Loopback only: the event stream a runner reads, in order, one host event per address."""
+    proc = _rmmkit("scan", "127.0.0.1-127.0.0.2", "--no-dns", "--no-store", "--ports", "none",
+                   "--format", "jsonl")
+    assert proc.returncode == 0, proc.stderr
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "scan_start" and kinds[-1] == "scan_finish"
+    assert kinds.index("sweep_done") < kinds.index("identity_done") < kinds.index("host")
+    hosts = [e for e in events if e["event"] == "host"]
+    assert [h["ip"] for h in hosts] == ["127.0.0.1", "127.0.0.2"]
+    assert all(h["machine_status"] == "online" and h["found_by"] == "icmp" for h in hosts)
+    assert events[-1]["online"] == 2 and events[-1]["targets"] == 2

@@ -9,6 +9,7 @@ import pytest
 from rmmkit.errors import DuplicateName, SchemaViolation, UnknownReference, YamlSyntaxError
 from rmmkit.lab import topology
 
+DEFAULT_TEXT = topology.DEFAULT_TOPOLOGY.read_text()
 HEADER = "segments:\n  - {name: lan, subnet: 10.77.1.0/24, scanner: 10.77.1.1}\nhosts:\n"
 
 
@@ -104,5 +105,13 @@ def test_errors_point_at_the_line(
 
 
 def test_yaml_syntax_error(tmp_path: Path) -> None:
-    with pytest.raises(YamlSyntaxError, match=r"topo.yml:4:\d+: invalid YAML"):
+    with pytest.raises(YamlSyntaxError, match=r"topo.yml:4:\d+: YAML syntax error"):
         load(tmp_path, HEADER + "  - {name: a, kind: x}}\n")
+
+
+def test_unquoted_mac_stays_text_and_duplicate_keys_are_refused(tmp_path: Path) -> None:
+    # YAML 1.1 reads 52:54:00:12:34:56 as a base-60 integer; the lab reads it as written.
+    good = load(tmp_path, DEFAULT_TEXT.replace('"00:50:56:01:00:53"', "52:54:00:12:34:56", 1))
+    assert "52:54:00:12:34:56" in {host.mac for host in good.hosts}
+    with pytest.raises(DuplicateName, match=r"topo.yml:\d+:\d+: duplicate key 'name'"):
+        load(tmp_path, DEFAULT_TEXT.replace("name: ns1,", "name: ns1, name: ns2,", 1))

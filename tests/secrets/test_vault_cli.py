@@ -90,3 +90,18 @@ def test_set_reads_stdin_and_never_takes_the_value_from_argv(tmp_path, vault_env
     assert Vault.open(tmp_path / "t.vault", Secret(PASS)).get("api").reveal() == "from-stdin"
     deleted = run_cli(["vault", "delete", "api"], env_extra=vault_env)
     assert deleted.returncode == 0 and "api" not in Vault.open(tmp_path / "t.vault", Secret(PASS))
+
+
+def test_edit_saves_values_exactly_as_typed(tmp_path, vault_env):
+    # YAML 1.1 would read these as 83, 750, True and 31: a secret is kept as typed.
+    typed = {"pin": "0123", "pw": "12:30", "flag": "yes", "hex": "0x1F"}
+    editor = tmp_path / "ed.py"
+    lines = "".join(f"{k}: {v}\n" for k, v in typed.items())
+    editor.write_text(f"import sys\nopen(sys.argv[-1], 'w').write({lines!r})\n")
+    proc = run_cli(
+        ["vault", "edit"],
+        env_extra={**vault_env, "EDITOR": f"{sys.executable} {editor}", "VISUAL": ""},
+    )
+    assert proc.returncode == 0, proc.stderr
+    vault = Vault.open(tmp_path / "t.vault", Secret(PASS))
+    assert {name: vault.get(name).reveal() for name in typed} == typed

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from rmmkit.lab.daemons import free_port, stop_daemon
 from rmmkit.secrets.values import Secret
 from rmmkit.snmp.auth import SnmpAuth
 
@@ -29,9 +30,7 @@ V2C_COMMUNITY = "rmks-lab-community"
 
 
 def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port(socket.SOCK_DGRAM)
 
 
 def wait_answers(port: int, community: str, deadline: float) -> None:
@@ -50,13 +49,7 @@ def wait_answers(port: int, community: str, deadline: float) -> None:
             time.sleep(0.3)
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+stop = stop_daemon  # by PID: TERM, then KILL after 5 s
 
 
 @dataclass(frozen=True)

@@ -151,3 +151,92 @@ def test_causes_reach_every_run_through_the_plugin_manager() -> None:
     hook = load_plugins(entry_points=False).hook
     answers = hook.rmmkit_explain_error(error=AgentError("x", code="checksum_mismatch"))
     assert list(CAUSES["checksum_mismatch"][1]) in answers
+
+
+class _ScheduledTarget:
+    """An AgentTarget whose execute() only schedules (like a Windows RunOnce value)."""
+
+    method = "remote_registry"
+
+    def __init__(self) -> None:
+        self.cleaned: list[str] = []
+        self.staged = b""
+
+    def platform(self) -> tuple[str, str]:
+        return "windows", "x86_64"
+
+    def probe(self, agent: Agent) -> Probe:
+        return Probe(file=False)
+
+    def stage(self, local: object, agent: Agent) -> str:
+        from pathlib import Path
+
+        self.staged = Path(str(local)).read_bytes()
+        return r"C:\Windows\Temp\rmmkit-x\setup.cmd"
+
+    def sha256(self, remote: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(self.staged).hexdigest()
+
+    def execute(self, command: str, timeout: float) -> object:
+        from rmmkit.windows.deploy import CommandResult
+
+        return CommandResult(0, out="RunOnce value set: runs at the next logon", scheduled=True)
+
+    def mark(self, agent: Agent, busy: bool) -> None:
+        pass
+
+    def cleanup(self, remote: str) -> None:
+        self.cleaned.append(remote)
+
+
+def test_a_scheduled_command_is_pending_then_resolved(tmp_path: object) -> None:
+    import hashlib
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from rmmkit.agents.deploy import Lifecycle
+    from rmmkit.agents.events import DeploymentRecorder, resolve_scheduled
+    from rmmkit.models import ResolvedHost
+    from rmmkit.store import open_store
+
+    base = Path(str(tmp_path))
+    (base / "setup.cmd").write_text("echo install\n")
+    sha = hashlib.sha256(b"echo install\n").hexdigest()
+    agent = Agent(name="a", version="1.0", installers=(Installer("windows", "any", "setup.cmd",
+                  sha),), commands={"install": "{{ installer }}"}, detect={"file": "C:\\a"})
+    host = ResolvedHost("w1", "10.9.0.5", "s")
+    store = open_store(f"sqlite:///{base / 'db.sqlite'}", project_dir=base)
+    try:
+        session = SimpleNamespace(store=store)
+        target = _ScheduledTarget()
+        change = Lifecycle(target, agent, DeploymentRecorder(session, host, "a", target.method),
+                           host=host, base_dir=base, timeout=5).deploy(check=False)
+        (pending,) = store.deployment_events(host="w1")
+        not_yet = resolve_scheduled(session, host, "a", "in_progress")
+        done = resolve_scheduled(session, host, "a", "installed")
+        again = resolve_scheduled(session, host, "a", "installed")
+        (resolved,) = store.deployment_events(host="w1")
+    finally:
+        store.close()
+    assert change.scheduled and change.changed and change.after is not None
+    assert change.after.status == "in_progress" and "install scheduled" in change.message
+    assert target.cleaned == []  # the installer must still be there at the next logon
+    assert pending["result"] == "scheduled" and pending["ended"] is None
+    assert (not_yet, done, again) == (None, "installed", None)
+    assert resolved["result"] == "installed" and resolved["ended"] is not None
+
+
+def test_windows_errors_are_described_by_the_error_table() -> None:
+    from impacket.smbconnection import SessionError
+
+    from rmmkit.windows.errors import builtin_table, windows_error
+
+    err = windows_error(SessionError(0xC00000CC), "admin_share", "w1", context="ADMIN$")
+    entry = builtin_table().entries["bad_network_name"]
+    description, causes = describe(err)
+    assert description == entry["message"] and list(causes) == entry["causes"]
+    wrapped = OSError("Connection error (10.9.0.5:445)", ConnectionRefusedError(111, "refused"))
+    refused = windows_error(wrapped, "tcp445", "w1", port=445)  # how impacket's nmb raises it
+    assert describe(refused)[0] == builtin_table().entries["network_path_not_found"]["message"]

@@ -1,11 +1,11 @@
 """The Windows area's lab: Samba hosts, a filtered host, and the impacket SCMR peer.
 
 Why its own small lab (tests/windows/topology.yml) instead of the default
-one: six hosts start in ~3 s.  Two things are added here, test-side, without
-touching the lab's code: the lab user of ``win-srv01`` is put in
-BUILTIN\\Administrators (Samba only lets administrators write the registry or
-create-access the SCM; ``win-noadmin`` keeps a plain user), and the SCMR peer
-is started inside ``win-peer``'s namespaces and stopped by its PID.
+one: six hosts start in ~3 s.  The lab user of ``win-srv01`` is declared
+``admin: true`` there (BUILTIN\\Administrators: Samba only lets administrators
+write the registry or create-access the SCM; ``win-noadmin`` keeps a plain
+user).  One thing is added here, test-side: the SCMR peer is started inside
+``win-peer``'s namespaces and stopped by its PID.
 """
 
 from __future__ import annotations
@@ -36,16 +36,6 @@ mkdir -p "../../../Program Files/RMMKit Agent"
   > "../../../Program Files/RMMKit Agent/installed.txt"
 exit ${1:-0}
 """
-
-
-def make_admin(lab: Lab, host: str, user: str) -> None:
-    conf = lab.dir / "hosts" / host / "smb.conf"
-    script = (
-        f"groupadd -f wadmins && net -s {conf} groupmap add sid=S-1-5-32-544 "
-        f"unixgroup=wadmins type=builtin ntgroup=Administrators >/dev/null && "
-        f"net -s {conf} sam addmem 'BUILTIN\\Administrators' {user} >/dev/null"
-    )
-    lab.exec(script, host=host, check=True)
 
 
 def start_peer(lab: Lab) -> int:
@@ -83,7 +73,6 @@ def winlab() -> Iterator[Lab]:
     lab = Lab.up(TOPOLOGY, name=f"rmkw{os.getpid() % 100000}")
     peer_pid = 0
     try:
-        make_admin(lab, "win-srv01", "administrator")
         peer_pid = start_peer(lab)
         yield lab
     finally:

@@ -13,6 +13,10 @@ demand by smbd) so its PID is recorded and the helper list is ours.
 Samba limitation: its srvsvc/svcctl call winreg internally over the same
 pipe, so with ``winreg: false`` share enumeration and SCM calls fail too.
 
+Users with ``admin: true`` join BUILTIN\Administrators (a ``wadmins`` unix
+group mapped to S-1-5-32-544): Samba lets only administrators write the
+registry or ask the SCM for create access, as Windows does.
+
 ProductName/CurrentBuild: Samba serves ``...\Windows NT\CurrentVersion``
 from a fixed backend (SystemRoot, CurrentVersion only), so they are seeded
 under ``HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows NT\CurrentVersion``,
@@ -126,7 +130,20 @@ class WindowsSmb(Kind):
         pw_input = "".join(f"{u.password}\n{u.password}\n" for u in ctx.spec.users)
         adds = "\n".join(f"smbpasswd -c {conf} -s -a {u.name} >/dev/null" for u in ctx.spec.users)
         ctx.sh(adds, input=pw_input)
+        admins = [u.name for u in ctx.spec.users if u.admin]
+        if admins:
+            ctx.sh(self._admins_script(ctx, admins))
         ctx.sh(self._registry_script(ctx))
+
+    def _admins_script(self, ctx: HostContext, names: list[str]) -> str:
+        net = f"net -s {ctx.dir / 'smb.conf'}"
+        lines = [
+            "groupadd -f wadmins",
+            f"{net} groupmap add sid=S-1-5-32-544 unixgroup=wadmins type=builtin "
+            "ntgroup=Administrators >/dev/null",
+        ]
+        lines += [f"{net} sam addmem 'BUILTIN\\Administrators' {n} >/dev/null" for n in names]
+        return "\n".join(lines)
 
     def _registry_script(self, ctx: HostContext) -> str:
         opts = ctx.spec.options
