@@ -57,6 +57,7 @@ class MockHosts:
 
     @property
     def calls(self) -> list[Any]:
+        """What actions did on the mock transport in the last run, in order."""
         last = self._transport_cls.last
         return list(last.calls) if last is not None else []
 
@@ -69,6 +70,7 @@ def rmmkit_extra_plugins() -> list[Any]:
 
 @pytest.fixture
 def rmmkit_plugins(rmmkit_extra_plugins: list[Any]) -> Any:
+    """Built-ins, your plugins and the mock routing: what a real session would load."""
     from rmmkit.plugins import load_plugins
 
     return load_plugins(extra=[*rmmkit_extra_plugins, MockRouting()])
@@ -76,6 +78,7 @@ def rmmkit_plugins(rmmkit_extra_plugins: list[Any]) -> Any:
 
 @pytest.fixture
 def rmmkit_session(rmmkit_plugins: Any, tmp_path: Path) -> Iterator[Any]:
+    """A session in a temporary project folder, closed after the test."""
     from rmmkit.session import Session
 
     with Session.create(plugins=rmmkit_plugins, project_dir=tmp_path) as session:
@@ -84,6 +87,7 @@ def rmmkit_session(rmmkit_plugins: Any, tmp_path: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def mock_transport() -> Iterator[MockHosts]:
+    """Per-host mock behaviour for one test; what other tests configured is restored after."""
     from rmmkit.transports.mock import MockTransport
 
     saved = dict(MockTransport.behaviours)

@@ -17,36 +17,76 @@ import click
 from rmmkit.cli.groups import cli
 from rmmkit.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, RmmkitError
 
-# One module per area; each attaches its commands to the groups in cli/groups.py.
-COMMAND_MODULES: tuple[str, ...] = (
-    "rmmkit.cli.run",
-    "rmmkit.cli.declared",
-    "rmmkit.cli.plugins_cmd",
-    "rmmkit.cli.store_cmd",
-    "rmmkit.cli.lab",
-    "rmmkit.cli.vault",
-    "rmmkit.cli.scan",
-    "rmmkit.cli.agents",
-    "rmmkit.cli.windows",
-    "rmmkit.cli.snmp",
-    "rmmkit.cli.schedule",
-    "rmmkit.cli.scheduler",
-)
+# Which module defines each command, so an invocation imports only what it
+# runs (start-up time matters: `rmmkit scan` is benchmarked against nmap).
+# tests/test_cli_routing.py checks this table against what the modules define.
+COMMANDS: dict[str, str] = {
+    "run": "rmmkit.cli.run",
+    "completion": "rmmkit.cli.run",
+    "validate": "rmmkit.cli.declared",
+    "schema": "rmmkit.cli.declared",
+    "inventory": "rmmkit.cli.declared",
+    "plugins": "rmmkit.cli.plugins_cmd",
+    "runs": "rmmkit.cli.store_cmd",
+    "db": "rmmkit.cli.store_cmd",
+    "lab": "rmmkit.cli.lab",
+    "vault": "rmmkit.cli.vault",
+    "scan": "rmmkit.cli.scan",
+    "agents": "rmmkit.cli.agents",
+    "windows": "rmmkit.cli.windows",
+    "snmp": "rmmkit.cli.snmp",
+    "schedule": "rmmkit.cli.schedule",
+    "scheduler": "rmmkit.cli.scheduler",
+}
+REPORTS: dict[str, str] = {
+    "scan-details": "rmmkit.cli.scan_report",
+    "scan-history": "rmmkit.cli.agents",
+    "scan-config": "rmmkit.cli.schedule",
+    "network-devices": "rmmkit.cli.snmp",
+}
+COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys([*COMMANDS.values(), *REPORTS.values()]))
 
 _loaded = False
 
 
 def load_commands() -> click.Group:
+    """Import every command module (for --help, completion and tests)."""
     global _loaded
     if not _loaded:
         for modname in COMMAND_MODULES:
-            try:
-                importlib.import_module(modname)
-            except ModuleNotFoundError as exc:
-                if exc.name != modname:
-                    raise
+            importlib.import_module(modname)
         _loaded = True
     return cli
+
+
+def _first_words(argv: list[str]) -> list[str]:
+    """The positional words before any option of a subcommand (global options skipped)."""
+    words = []
+    for arg in argv:
+        if arg.startswith("-"):
+            if words:
+                break
+            continue
+        words.append(arg)
+        if len(words) == 2:
+            break
+    return words
+
+
+def load_for(argv: list[str]) -> bool:
+    """Import only the modules ``argv`` needs; False when everything (and plugins) must load."""
+    if os.environ.get("_RMMKIT_COMPLETE"):
+        return False
+    words = _first_words(argv)
+    if not words or (words[0] not in COMMANDS and words[0] != "report"):
+        return False
+    if words[0] == "report":
+        if len(words) < 2 or words[1] not in REPORTS:
+            return False
+        importlib.import_module(REPORTS[words[1]])
+        return True
+    importlib.import_module(COMMANDS[words[0]])
+    return True
 
 
 def _plugin_commands() -> None:
@@ -59,9 +99,11 @@ def _plugin_commands() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    load_commands()
+    args = sys.argv[1:] if argv is None else argv
     try:
-        _plugin_commands()
+        if not load_for(args):
+            load_commands()
+            _plugin_commands()
         code = cli.main(args=argv, prog_name="rmmkit", standalone_mode=False)
     except RmmkitError as exc:
         click.echo(f"rmmkit: error: {exc}", err=True)

@@ -12,86 +12,25 @@ a refused v3 key is an :class:`AuthenticationError` with causes.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-from dataclasses import dataclass
 from typing import Any
 
 from rmmkit.errors import AuthenticationError, InputError, ProtocolError, UnreachableError
 from rmmkit.snmp.auth import SnmpAuth
 from rmmkit.snmp.ber import GET, GETBULK, GETNEXT, Missing, Response, Value
 from rmmkit.snmp.engine import RequestTimeout, V2cEngine
+from rmmkit.snmp.options import (
+    DEFAULT_ENGINE,
+    ENGINES,
+    ERROR_STATUS,
+    V2C_TIMEOUT_CAUSES,
+    V3_AUTH_CAUSES,
+    V3_TIMEOUT_CAUSES,
+    SnmpOptions,
+    normalise_host,
+)
 from rmmkit.snmp.v3 import AUTH_FAILURES, V3Session
 
-ERROR_STATUS = (
-    "noError",
-    "tooBig",
-    "noSuchName",
-    "badValue",
-    "readOnly",
-    "genErr",
-    "noAccess",
-    "wrongType",
-    "wrongLength",
-    "wrongEncoding",
-    "wrongValue",
-    "noCreation",
-    "inconsistentValue",
-    "resourceUnavailable",
-    "commitFailed",
-    "undoFailed",
-    "authorizationError",
-    "notWritable",
-    "inconsistentName",
-)
-
-V2C_TIMEOUT_CAUSES = (
-    "wrong community: a v1/v2c agent silently drops requests with an unknown community",
-    "host down or not reachable",
-    "no SNMP agent listening on that UDP port, or a firewall drops it",
-    "the agent accepts only SNMPv3 or only some source addresses",
-)
-V3_TIMEOUT_CAUSES = (
-    "host down or not reachable",
-    "no SNMP agent listening on that UDP port, or a firewall drops it",
-)
-V3_AUTH_CAUSES = {
-    "WrongDigest": "wrong SNMPv3 auth key or auth protocol (agent counted usmStatsWrongDigests)",
-    "DecryptionError": "wrong SNMPv3 privacy key or privacy protocol (usmStatsDecryptionErrors)",
-    "UnknownUserName": "the agent has no SNMPv3 user of that name (usmStatsUnknownUserNames)",
-    "UnsupportedSecurityLevel": "the user exists, but not at this security level "
-    "(authPriv vs authNoPriv)",
-}
-
-
-ENGINES = ("native", "pysnmp")
-DEFAULT_ENGINE = "native"  # measured faster: see docs/snmp.md "Engines" and bench/snmp.py
-
-
-@dataclass(frozen=True)
-class SnmpOptions:
-    """Per-request behaviour; every field can be set from playbook args or the CLI."""
-
-    port: int = 161
-    timeout: float = 1.0
-    retries: int = 1
-    max_repetitions: int = 25
-    max_rows: int = 5000  # a walk stops after this many values (runaway agents)
-    max_oids_per_request: int = 20
-    engine: str = DEFAULT_ENGINE  # v1/v2c path: "native" (BER codec) or "pysnmp" (v1arch)
-
-    def __post_init__(self) -> None:
-        if self.engine not in ENGINES:  # fail when declared, not at the first request
-            raise InputError(f"unknown SNMP engine {self.engine!r}", expected=" or ".join(ENGINES))
-
-
-def normalise_host(host: str) -> str:
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        raise InputError(
-            f"not an IP address: {host!r}", expected="an IPv4 or IPv6 address"
-        ) from None
-
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "SnmpClient", "SnmpOptions", "normalise_host", "run_sync"]
 
 def make_engine(name: str) -> Any:
     """The v1/v2c engine called ``name``; both have the same ``request``/``close`` API."""
