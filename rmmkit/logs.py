@@ -23,6 +23,12 @@ def register_sensitive(value: str) -> None:
             _sensitive.add(value)
 
 
+def clear_sensitive() -> None:
+    """Forget every registered value (a session ends; tests isolate themselves with it)."""
+    with _lock:
+        _sensitive.clear()
+
+
 def mask_sensitive(text: str) -> str:
     """``text`` with every registered sensitive value replaced by ``***`` (for result messages)."""
     if not _sensitive:
