@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -45,10 +46,14 @@ def start_peer(lab: Lab) -> int:
     ns = lab.dir / "ns"
     prefix = netns.enter_argv(info.netns, ns / "win-peer.mnt", ns / "win-peer.uts")
     log = lab.dir / "hosts" / "win-peer" / "log" / "scm_peer.log"
+    # The host has a private /tmp (and the checkout may live under /tmp, as in CI):
+    # run a copy kept in the lab's own directory, which every host can see.
+    script = lab.dir / "hosts" / "win-peer" / "scm_peer.py"
+    shutil.copyfile(HERE / "peers" / "scm_peer.py", script)
     proc = netns.spawn(
         [
             sys.executable,
-            str(HERE / "peers" / "scm_peer.py"),
+            str(script),
             info.address,
             str(root),
             "administrator",
