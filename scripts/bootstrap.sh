@@ -26,4 +26,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[dev]'
-python3 -m pip install -q --disable-pip-version-check -e plugins/rmmkit-example 2>/dev/null || true
+python3 -m pip install -q --disable-pip-version-check -e plugins/rmmkit-example

@@ -22,6 +22,16 @@ from rmmkit.snmp.ber import BerError, Response, decode_response, encode_request
 RECV_BUFFER = 4 * 1024 * 1024
 
 
+def bound_udp_socket(family: int) -> socket.socket:
+    """A non-blocking UDP socket on an ephemeral port, its receive buffer big enough
+    that a burst of answers from many targets is not dropped before the loop reads it."""
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECV_BUFFER)
+    sock.bind(("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0))
+    sock.setblocking(False)
+    return sock
+
+
 class RequestTimeout(Exception):
     """No answer after every retry (carries no secret: only address and counts)."""
 
@@ -70,10 +80,7 @@ class V2cEngine:
         transport = self._transports.get(family)
         if transport is None:
             self._loop = asyncio.get_running_loop()
-            sock = socket.socket(family, socket.SOCK_DGRAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECV_BUFFER)
-            sock.bind(("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0))
-            sock.setblocking(False)
+            sock = bound_udp_socket(family)
             transport, _ = await self._loop.create_datagram_endpoint(
                 lambda: _Protocol(self), sock=sock
             )

@@ -38,7 +38,7 @@ from pysnmp.proto import errind, rfc1902
 
 from rmmkit.errors import ProtocolError
 from rmmkit.snmp.ber import GET, GETNEXT, RESPONSE, Counter, Missing, Response, Value
-from rmmkit.snmp.engine import RECV_BUFFER, RequestTimeout
+from rmmkit.snmp.engine import RequestTimeout, bound_udp_socket
 
 NULL = rfc1902.Null("")
 
@@ -137,10 +137,7 @@ class PysnmpV1Engine:
             self._dispatcher = _Dispatcher(self._transport_dispatcher)
         if family not in self._families:
             assert self._transport_dispatcher is not None
-            sock = socket.socket(family, socket.SOCK_DGRAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECV_BUFFER)
-            sock.bind(("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0))
-            sock.setblocking(False)
+            sock = bound_udp_socket(family)
             proto, domain = _CARRIERS[family]
             transport = proto(loop=self._transport_dispatcher.loop).open_server_mode(sock=sock)
             self._transport_dispatcher.register_transport(domain, transport)

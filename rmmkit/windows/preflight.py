@@ -152,17 +152,11 @@ class Ladder:
         assert self.smb is not None
         self.smb.close()
         with contextlib.suppress(TransportError):  # else the next rung fails on the dead session
-            self.smb = SmbSession.login(
-                self.host,
-                self.address,
-                self.materials,
-                timeout=self.timeout,
-                port=self.smb_port,
-                table=self.table,
-            )
+            self.smb = self._new_session()
 
-    def _login(self) -> str:
-        self.smb = SmbSession.login(
+    def _new_session(self) -> SmbSession:
+        """An SMB session to this host with the first credential that logs in."""
+        return SmbSession.login(
             self.host,
             self.address,
             self.materials,
@@ -170,6 +164,9 @@ class Ladder:
             port=self.smb_port,
             table=self.table,
         )
+
+    def _login(self) -> str:
+        self.smb = self._new_session()
         self.result.credential = self.smb.credential
         return f"logged in with credential {self.smb.credential!r}"
 

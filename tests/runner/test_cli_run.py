@@ -49,6 +49,9 @@ tasks:
 """
 
 
+RUN_PB = ("run", "pb.yml", "-i", "inv.yml")  # the project's playbook on its inventory
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "inv.yml").write_text(INVENTORY)
@@ -78,7 +81,7 @@ def store_of(project: Path):
 
 
 def test_run_records_results_and_exits_2_when_a_host_is_unreachable(project):
-    proc = rmmkit(project, "run", "pb.yml", "-i", "inv.yml", "-e", "who=ops")
+    proc = rmmkit(project, *RUN_PB, "-e", "who=ops")
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     out = proc.stdout
@@ -100,10 +103,7 @@ def test_limit_tags_check_and_jsonl_file(project):
     (project / "only.txt").write_text("# hosts to visit\nweb1\n")
     proc = rmmkit(
         project,
-        "run",
-        "pb.yml",
-        "-i",
-        "inv.yml",
+        *RUN_PB,
         "--limit",
         "@only.txt",
         "--skip-tags",
@@ -128,20 +128,7 @@ def test_limit_tags_check_and_jsonl_file(project):
 
 def test_extra_vars_file_and_json_output(project):
     (project / "vars.yml").write_text("who: file-vars\n")
-    proc = rmmkit(
-        project,
-        "run",
-        "pb.yml",
-        "-i",
-        "inv.yml",
-        "-e",
-        "@vars.yml",
-        "-l",
-        "br*",
-        "-o",
-        "json",
-        "--no-store",
-    )
+    proc = rmmkit(project, *RUN_PB, "-e", "@vars.yml", "-l", "br*", "-o", "json", "--no-store")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert list(doc["hosts"]) == ["br1"]
@@ -159,7 +146,7 @@ def test_extra_vars_file_and_json_output(project):
     ],
 )
 def test_bad_options_exit_3_with_one_line(project, args):
-    proc = rmmkit(project, "run", "pb.yml", "-i", "inv.yml", "--no-store", *args)
+    proc = rmmkit(project, *RUN_PB, "--no-store", *args)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip(), "no error message"
@@ -168,7 +155,7 @@ def test_bad_options_exit_3_with_one_line(project, args):
 def test_locked_site_is_refused_naming_the_holder(project):
     with store_of(project) as store, store.site_lock(["hq"], "nightly scan by alice"):
         started = time.monotonic()
-        proc = rmmkit(project, "run", "pb.yml", "-i", "inv.yml")
+        proc = rmmkit(project, *RUN_PB)
         took = time.monotonic() - started
     assert proc.returncode == 4, proc.stderr
     assert "hq" in proc.stderr and "locked" in proc.stderr
@@ -190,10 +177,7 @@ def test_signal_stops_cleanly_and_marks_run_interrupted(project, signum):
             sys.executable,
             "-m",
             "rmmkit.cli.main",
-            "run",
-            "pb.yml",
-            "-i",
-            "inv.yml",
+            *RUN_PB,
             "--forks",
             "2",
             "-o",
@@ -249,7 +233,7 @@ def test_completion_script_and_completion_protocol(project):
 
 def test_extra_vars_file_keeps_clock_times_and_points_at_bad_lines(project):
     (project / "vars.yml").write_text("who: 14:30\n")  # YAML 1.1 would say 870
-    args = ("run", "pb.yml", "-i", "inv.yml", "-l", "br1", "-o", "json", "--no-store")
+    args = (*RUN_PB, "-l", "br1", "-o", "json", "--no-store")
     proc = rmmkit(project, *args, "-e", "@vars.yml")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["hosts"]["br1"]["results"][1]["msg"] == "hi br1 from 14:30"

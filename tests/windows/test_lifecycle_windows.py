@@ -10,7 +10,6 @@ through the real registry (checked with ``net registry`` on the host).
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,17 +18,13 @@ from typing import Any
 import pytest
 
 from rmmkit.lab import Lab
-from rmmkit.loader import load_inventory
-from rmmkit.models import Playbook, Targets, Task
-from rmmkit.plugins import load_plugins
 from rmmkit.results import Status, TaskResult
-from rmmkit.runplan import RunOptions
-from rmmkit.runsetup import run_playbook
-from rmmkit.session import Session
 from rmmkit.store import open_store
 from rmmkit.windows.deploy import run_once_name
 from rmmkit.windows.errors import builtin_table
 from rmmkit.windows.rrp import RUN_ONCE
+
+from .helpers import run_action
 
 pytestmark = pytest.mark.lab
 AGENT = "schedagent"
@@ -87,26 +82,10 @@ def store(winlab: Lab, estate: Path) -> Iterator[Any]:
 def run(
     lab: Lab, inventory: Path, action: str, hosts: list[str], store: Any
 ) -> dict[str, TaskResult]:
-    plugins = load_plugins()
-    session = Session.create(
-        inventory=load_inventory(inventory, plugins), plugins=plugins, project_dir=inventory.parent
+    """``action`` for the lab agent; a short connect timeout because win-fw is filtered."""
+    return run_action(
+        lab, inventory, action, hosts, store, {"agent": AGENT}, timeout=60, connect_timeout=2
     )
-    session.store = store
-    playbook = Playbook(
-        path="<test>",
-        name="test",
-        targets=Targets(hosts=tuple(hosts)),
-        tasks=(Task(name=action, action=action, args={"agent": AGENT}),),
-    )
-    try:
-        with lab.scanner():
-            result = run_playbook(
-                session, playbook, RunOptions(timeout=60, connect_timeout=2), stdout=io.StringIO()
-            )
-    finally:
-        session.store = None
-        session.close()
-    return {name: hr.results[0] for name, hr in result.hosts.items()}
 
 
 def net_registry(lab: Lab, host: str, *args: str) -> str:

@@ -2,54 +2,23 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from rmmkit.lab import Lab
-from rmmkit.loader import load_inventory
-from rmmkit.models import Playbook, Targets, Task
-from rmmkit.plugins import load_plugins
-from rmmkit.results import Status, TaskResult
-from rmmkit.runplan import RunOptions
-from rmmkit.runsetup import run_playbook
-from rmmkit.session import Session
+from rmmkit.results import Status
 from rmmkit.store import open_store
 
+from .helpers import run_action
+
 pytestmark = pytest.mark.lab
-
-
-def run(
-    lab: Lab, inventory: Path, action: str, hosts: list[str], store: Any, args: dict[str, Any]
-) -> dict[str, TaskResult]:
-    plugins = load_plugins()
-    session = Session.create(
-        inventory=load_inventory(inventory, plugins), plugins=plugins, project_dir=inventory.parent
-    )
-    session.store = store
-    playbook = Playbook(
-        path="<test>",
-        name="test",
-        targets=Targets(hosts=tuple(hosts)),
-        tasks=(Task(name=action, action=action, args=args),),
-    )
-    try:
-        with lab.scanner():
-            result = run_playbook(
-                session, playbook, RunOptions(timeout=120, connect_timeout=10), stdout=io.StringIO()
-            )
-    finally:
-        session.store = None
-        session.close()
-    return {name: hr.results[0] for name, hr in result.hosts.items()}
 
 
 def test_agent_status_and_deploy_over_smb(winlab: Lab, inventory: Path, tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'rmmkit.db'}", project_dir=tmp_path)
     try:
-        status = run(
+        status = run_action(
             winlab,
             inventory,
             "agent_status",
@@ -66,7 +35,9 @@ def test_agent_status_and_deploy_over_smb(winlab: Lab, inventory: Path, tmp_path
             / "RMMKit Agent"
             / "installed.txt"
         ).unlink(missing_ok=True)
-        deploy = run(winlab, inventory, "deploy_agent", ["win-peer"], store, {"agent": "peeragent"})
+        deploy = run_action(
+            winlab, inventory, "deploy_agent", ["win-peer"], store, {"agent": "peeragent"}
+        )
         events = store.deployment_events(host="win-peer")
     finally:
         store.close()
@@ -83,8 +54,10 @@ def test_agent_status_and_deploy_over_smb(winlab: Lab, inventory: Path, tmp_path
 def test_preflight_and_facts_actions(winlab: Lab, inventory: Path, tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'rmmkit.db'}", project_dir=tmp_path)
     try:
-        pre = run(winlab, inventory, "windows_preflight", ["win-srv01", "win-noadmin"], store, {})
-        facts = run(winlab, inventory, "windows_facts", ["win-srv01"], store, {})
+        pre = run_action(
+            winlab, inventory, "windows_preflight", ["win-srv01", "win-noadmin"], store, {}
+        )
+        facts = run_action(winlab, inventory, "windows_facts", ["win-srv01"], store, {})
         stored = store.facts(kind="windows", host="win-srv01")
     finally:
         store.close()
