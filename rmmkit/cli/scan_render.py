@@ -80,14 +80,18 @@ def render_rows(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str], *,
             except KeyError:  # a row without some column (older store rows)
                 return tuple(row.get(key) for key in keys)
 
-        encoded: dict[tuple[tuple[str, str], ...], str] = {}  # most rows share their sources
+        # Most rows share one sources dict (the same object on a big sweep): encode it once.
+        last_sources: Any = None
+        last_text = ""
+        encoded: dict[tuple[tuple[str, str], ...], str] = {}
         for row in rows:
             sources = row.get("sources") or {}
-            key = tuple(sources.items())
-            text = encoded.get(key)
-            if text is None:
-                text = encoded[key] = json.dumps(sources, sort_keys=True)
-            writer.writerow((*fields(row), text))
+            if sources is not last_sources:
+                key = tuple(sources.items())
+                last_text = encoded.get(key) or encoded.setdefault(
+                    key, json.dumps(sources, sort_keys=True))
+                last_sources = sources
+            writer.writerow((*fields(row), last_text))
     else:
         table = [[str(row.get(key) or "") for key, _t in columns] for row in rows
                  if show_all or row.get("machine_status") == "online"]

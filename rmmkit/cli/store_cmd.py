@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from tabulate import tabulate
 
 from rmmkit.cli.groups import cli
 
@@ -93,6 +92,8 @@ def db_locks(db_url: str | None, project_dir: Path | None) -> None:
     if not rows:
         click.echo("no site is locked")
         return
+    from tabulate import tabulate  # lazily: `rmmkit scan` imports this module for --db
+
     click.echo(tabulate(rows, headers=["site", "run/holder", "host", "pid", "since", "state"]))
 
 
@@ -148,5 +149,7 @@ def runs_cmd(interrupted: bool, status: str | None, limit: int, as_json: bool,
         rows.append([run["run_id"][:12], _when(run["started"]), _took(run), run["playbook"],
                      ",".join(run["sites"]), run["status"] + (" (check)" if run["check"] else ""),
                      counts or note])
+    from tabulate import tabulate
+
     click.echo(tabulate(rows, headers=["run", "started", "took", "playbook", "sites", "status",
                                        "results"]))

@@ -19,7 +19,7 @@ from typing import Any
 
 from rmmkit.discovery.classify import Classified, classify
 from rmmkit.discovery.identity import Evidence, Identifier, IdentityOptions
-from rmmkit.discovery.liveness import SweepOptions, SweepResult, sweep
+from rmmkit.discovery.liveness import Alive, SweepOptions, SweepResult, sweep
 from rmmkit.discovery.neighbours import is_locally_administered, mac_vendor, neighbour_macs
 from rmmkit.discovery.rate import TokenBucket
 from rmmkit.errors import InputError
@@ -49,7 +49,8 @@ class ScanResult:
     macs: dict[str, str] = field(default_factory=dict)
     started: float = 0.0
     ended: float = 0.0
-    _quick: dict[tuple[Any, ...], Classified] = field(default_factory=dict, repr=False)
+    _quick: dict[tuple[Any, ...], tuple[Classified, dict[str, str]]] = field(
+        default_factory=dict, repr=False)
 
     @property
     def alive_count(self) -> int:
@@ -71,36 +72,48 @@ class ScanResult:
                     "description": self.sweep.errors.get(index, "no answer"), "found_by": "",
                     "sources": {"machine_status": "no answer to any probe"}, "extra": {}}
         ev = self.evidence.get(index)
+        mac = self.macs.get(ip, "")
         if ev is None:  # liveness only: many rows share one classification
             key = (alive.found_by, alive.ttl, alive.open_ports)
-            facts = self._quick.get(key)
-            if facts is None:
-                facts = self._quick[key] = classify(
-                    Evidence(ip, alive.found_by, alive.ttl, set(alive.open_ports)))
+            quick = self._quick.get(key)
+            if quick is None:
+                facts = classify(Evidence(ip, alive.found_by, alive.ttl, set(alive.open_ports)))
+                shared = {**facts.sources, "machine_status": alive.found_by}
+                quick = self._quick[key] = (facts, shared)
+            facts, shared = quick
+            if not mac:  # the common case on a big sweep: share one read-only sources dict
+                return self._row(ip, alive, facts, "", shared, list(alive.open_ports), None)
             ev_notes, open_ports = "", list(alive.open_ports)
         else:
             facts, ev_notes, open_ports = classify(ev), "; ".join(ev.notes), sorted(ev.open_ports)
         sources = dict(facts.sources)
         sources["machine_status"] = alive.found_by
-        mac = self.macs.get(ip, "")
         vendor = mac_vendor(mac)
         if mac:
             sources["mac"] = "kernel neighbour table"
             sources["mac_vendor"] = ("locally administered address (no vendor)"
                                      if is_locally_administered(mac)
                                      else "IEEE OUI registry (netaddr)")
-        extra: dict[str, Any] = {"ttl": alive.ttl, "open_ports": open_ports}
-        if alive.rtt is not None:
-            extra["rtt_ms"] = round(alive.rtt * 1000, 3)
+        row = self._row(ip, alive, facts, ev_notes, sources, open_ports, mac)
+        row["mac_vendor"] = vendor
         if ev is not None:
+            extra = row["extra"]
             for key in ("smb", "netbios", "snmp"):
                 if getattr(ev, key):
                     extra[key] = getattr(ev, key)
             if ev.ssh_banner:
                 extra["ssh_banner"] = ev.ssh_banner
-        return {"ip": ip, "hostname": facts.hostname, "mac": mac, "mac_vendor": vendor,
+        return row
+
+    @staticmethod
+    def _row(ip: str, alive: Alive, facts: Classified, notes: str, sources: dict[str, str],
+             open_ports: list[int], mac: str | None) -> dict[str, Any]:
+        extra: dict[str, Any] = {"ttl": alive.ttl, "open_ports": open_ports}
+        if alive.rtt is not None:
+            extra["rtt_ms"] = round(alive.rtt * 1000, 3)
+        return {"ip": ip, "hostname": facts.hostname, "mac": mac or "", "mac_vendor": "",
                 "os": facts.os, "agent_status": "unknown", "resource_type": facts.resource_type,
-                "machine_status": "online", "description": ev_notes,
+                "machine_status": "online", "description": notes,
                 "found_by": alive.found_by, "sources": sources, "extra": extra}
 
 
