@@ -64,6 +64,23 @@ def test_filtered_host_has_one_open_port(lab: Lab) -> None:
     assert "ConnectionRefusedError" in refused.stderr
 
 
+def test_filtered_listener_survives_port_scanner_resets(lab: Lab) -> None:
+    """A TCP connect probe resets at once; the listener must keep serving afterwards."""
+    address = lab.host("filtered").address
+    hammer = (
+        "import socket,struct,sys\n"
+        "for _ in range(300):\n"
+        "    s=socket.create_connection((sys.argv[1], 8080), 3)\n"
+        "    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))\n"
+        "    s.close()\n"
+        "s=socket.create_connection((sys.argv[1], 8080), 3); print(s.recv(64))\n"
+    )
+    after = lab.exec(["python3", "-c", hammer, address])
+    assert after.returncode == 0 and "200 OK" in after.stdout, after.stderr
+    row = next(r for r in lab.status() if r["host"] == "filtered")
+    assert row["state"] == "up", row
+
+
 def test_macs_show_vendors_and_are_on_the_wire(lab: Lab) -> None:
     expected = {
         "win-srv01": "Microsoft",

@@ -1,5 +1,8 @@
 """filtered hosts: ICMP echo ignored, a few TCP ports served.
 
+The listener survives clients that reset at once (every TCP connect probe
+does); an unhandled EPIPE/ECONNRESET once killed it mid-suite.
+
 Why a sysctl and not a firewall rule: nft/iptables are not part of the lab's
 package set; ``icmp_echo_ignore_all`` makes the kernel itself drop echo
 requests, so ping-based discovery misses the host while a TCP probe finds it.
@@ -15,10 +18,15 @@ LISTENER = """\
 import socket, sys
 srv = socket.create_server((sys.argv[1], int(sys.argv[2])), backlog=128)
 while True:
-    conn, _ = srv.accept()
+    try:
+        conn, _ = srv.accept()
+    except OSError:
+        continue
     try:
         conn.sendall(b"HTTP/1.0 200 OK\\r\\nServer: rmmkit-lab\\r\\n"
                      b"Content-Length: 3\\r\\n\\r\\nok\\n")
+    except OSError:
+        pass  # a port scanner resets the connection at once: keep serving
     finally:
         conn.close()
 """
