@@ -65,6 +65,7 @@ class Runner:
         self._states: dict[str, HostState] = {}
         self._store_error: BaseException | None = None
         self._done_before: set[tuple[str, str]] = set()  # (host, task) recorded before a resume
+        self._facts_before: dict[str, dict[str, Any]] = {}  # set_fact values before a resume
         self.previously_interrupted: list[dict[str, Any]] = []  # runs the store found abandoned
         hook = session.plugins.hook
         self._hook = hook
@@ -122,6 +123,8 @@ class Runner:
         host_names = [h.name for h in self.hosts]
         if store is not None and opts.resume:
             self._done_before = store.resume_run(opts.resume)
+            setters = {ct.action_name for ct in self.tasks if ct.sets_facts}
+            self._facts_before = store.facts_recorded(opts.resume, setters)
         elif store is not None:
             self.run_id = store.begin_run(
                 self.playbook.path, sites, opts.check, len(self.hosts), run_id=self.run_id
@@ -169,6 +172,7 @@ class Runner:
             # old one, so nothing it does later can reach this one.
             prev = st
             st = HostState(host, self._base_vars(host))
+            st.facts = dict(self._facts_before.get(host.name, {}))
             if prev is not None:  # same name in a later segment: keep results and flags
                 st.results, st.facts, st.dead = prev.results, prev.facts, prev.dead
                 if prev.abandoned:

@@ -73,6 +73,25 @@ class RunsMixin(StoreBase):
         self._start_heartbeat()
         return pairs
 
+    def facts_recorded(self, run_id: str, actions: set[str]) -> dict[str, dict[str, Any]]:
+        """Per host, the facts that ``actions`` (those that set facts) stored in ``run_id``.
+
+        Why: a resumed run skips the tasks already recorded, so the variables
+        they set must come back from the store, in the order they were set.
+        """
+        if not actions:
+            return {}
+        stmt = (sa.select(task_results.c.host, task_results.c.data)
+                .where(task_results.c.run_id == run_id, task_results.c.action.in_(sorted(actions)),
+                       task_results.c.status.in_(("ok", "changed")))
+                .order_by(task_results.c.started))
+        facts: dict[str, dict[str, Any]] = {}
+        for row in self.select(stmt):
+            found = (row["data"] or {}).get("facts")
+            if isinstance(found, dict):
+                facts.setdefault(row["host"], {}).update(found)
+        return facts
+
     def record_task_result(self, run_id: str, result: TaskResult) -> None:
         """Store one result durably (group-committed with other threads' results)."""
         self.record_task_results(run_id, [result])

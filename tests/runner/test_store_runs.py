@@ -94,3 +94,32 @@ def test_second_run_on_a_locked_site_is_refused(session):
     pb = build_playbook(PLAYBOOK)
     with session.store.site_lock(["hq"], "someone else"), pytest.raises(LockedError, match="hq"):
         Runner(session, pb, hosts(1, site="hq")).run()
+
+
+def test_resume_restores_facts_set_before_the_interrupt(session):
+    """Facts set by tasks the interrupted run recorded are visible to the tasks a resume runs."""
+    pb = build_playbook(
+        {
+            "targets": {"sites": ["hq"]},
+            "tasks": [
+                {"name": "remember", "action": "set_fact",
+                 "args": {"greeting": "hello {{ inventory_hostname }}"}},
+                {"name": "wait", "action": "t_sleep", "args": {"seconds": 0.3}},
+                {"name": "show", "action": "debug", "args": {"var": "greeting"}},
+            ],
+        }
+    )
+    first = Runner(session, pb, hosts(2, site="hq"), RunOptions(forks=2, watchdog_interval=0.05))
+    threading.Timer(0.1, first.stop).start()
+    interrupted = first.run()
+    assert interrupted.interrupted
+    done = {(h, t) for h, t, _ in rows(session.store, interrupted.run_id)}
+    assert ("h0", "remember") in done and ("h0", "show") not in done
+    second = Runner(
+        session, pb, hosts(2, site="hq"), RunOptions(forks=2, resume=interrupted.run_id)
+    ).run()
+    shown = {
+        r.host: r.data.get("greeting")
+        for hr in second.hosts.values() for r in hr.results if r.task == "show"
+    }
+    assert shown == {"h0": "hello h0", "h1": "hello h1"}
