@@ -81,7 +81,11 @@ FORTINET = SimpleNamespace(
     mem_percent="1.3.6.1.4.1.12356.101.4.1.4.0",  # fgSysMemUsage (%)
     mem_capacity_kb="1.3.6.1.4.1.12356.101.4.1.5.0",  # fgSysMemCapacity (KB)
 )
-JUNIPER = SimpleNamespace(cpu="1.3.6.1.4.1.2636.3.1.13.1.8")  # jnxOperatingCPU (%)
+JUNIPER = SimpleNamespace(
+    cpu="1.3.6.1.4.1.2636.3.1.13.1.8",  # jnxOperatingCPU (%)
+    buffer_percent="1.3.6.1.4.1.2636.3.1.13.1.11",  # jnxOperatingBuffer (% of memory used)
+    memory_mb="1.3.6.1.4.1.2636.3.1.13.1.15",  # jnxOperatingMemory (DRAM, MB)
+)
 UCD = SimpleNamespace(
     mem_total_kb="1.3.6.1.4.1.2021.4.5.0",  # memTotalReal
     mem_avail_kb="1.3.6.1.4.1.2021.4.6.0",  # memAvailReal

@@ -184,6 +184,29 @@ async def _cpu_percent(
     return None
 
 
+async def _juniper_memory(
+    client: SnmpClient, host: str, auth: SnmpAuth
+) -> dict[str, int | None] | None:
+    """The busiest routing engine's DRAM (jnxOperatingMemory) and its buffer use in %.
+
+    Why the busiest: a dual-RE chassis lists the backup engine too, and the
+    active one is the one doing the work (the CPU figure takes the maximum too).
+    """
+    memory = _column(await client.walk(host, auth, JUNIPER.memory_mb), JUNIPER.memory_mb)
+    engines = [i for i, v in memory.items() if (_num(v) or 0) > 0]
+    if not engines:
+        return None
+    cpu = _column(await client.walk(host, auth, JUNIPER.cpu), JUNIPER.cpu)
+    active = max(engines, key=lambda i: _num(cpu.get(i)) or 0)  # first on ties
+    got = await client.get(host, auth, [f"{JUNIPER.buffer_percent}.{active}"])
+    percent = _num(got[f"{JUNIPER.buffer_percent}.{active}"])
+    if percent is None:
+        return None
+    total = (_num(memory[active]) or 0) * 1024 * 1024
+    used = total * percent // 100
+    return {"total": total, "used": used, "free": total - used}
+
+
 async def _memory(
     client: SnmpClient, host: str, auth: SnmpAuth, dev: Identified
 ) -> dict[str, int | None]:
@@ -195,6 +218,10 @@ async def _memory(
             total = capacity * 1024
             used = total * percent // 100
             return {"total": total, "used": used, "free": total - used}
+    if dev.identity.sys_object_id.startswith("1.3.6.1.4.1.2636."):
+        juniper = await _juniper_memory(client, host, auth)
+        if juniper is not None:
+            return juniper
     used_rows = await client.walk(host, auth, CISCO.mem_used)
     if used_rows:
         free_rows = await client.walk(host, auth, CISCO.mem_free)

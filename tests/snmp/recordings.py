@@ -51,6 +51,8 @@ SERVED_SUBTREES = (
     "1.3.6.1.4.1.9.9.48.1.1.1.",  # Cisco ciscoMemoryPoolTable
     "1.3.6.1.4.1.12356.101.4.1.",  # Fortinet fgSystemInfo
     "1.3.6.1.4.1.2636.3.1.13.1.8.",  # Juniper jnxOperatingCPU
+    "1.3.6.1.4.1.2636.3.1.13.1.11.",  # Juniper jnxOperatingBuffer
+    "1.3.6.1.4.1.2636.3.1.13.1.15.",  # Juniper jnxOperatingMemory
     "1.3.6.1.4.1.2021.4.",  # UCD-SNMP memory
 )
 CAPPED_SUBTREES = ("1.3.6.1.2.1.17.",)  # BRIDGE-MIB: presence matters, not the whole FDB

@@ -115,6 +115,15 @@ def expected_memory(rec):
         total = fg.number * 1024
         used = total * rec["1.3.6.1.4.1.12356.101.4.1.4.0"].number // 100
         return total, used
+    jnx = "1.3.6.1.4.1.2636.3.1.13.1."
+    jnx_memory = [
+        (o[len(jnx) + 3 :], e.number) for o, e in column(rec, jnx + "15") if e.number > 0
+    ]
+    if jnx_memory:  # the routing engine with the highest CPU (the first on ties)
+        cpu = {o[len(jnx) + 2 :]: e.number for o, e in column(rec, jnx + "8")}
+        index, megabytes = max(jnx_memory, key=lambda row: cpu.get(row[0], 0))
+        total = megabytes * 1024 * 1024
+        return total, total * rec[f"{jnx}11.{index}"].number // 100
     used = column(rec, "1.3.6.1.4.1.9.9.48.1.1.1.5")
     if used:
         free = column(rec, "1.3.6.1.4.1.9.9.48.1.1.1.6")
@@ -150,8 +159,9 @@ def test_network_device_tab(polled, community):
 
 
 def test_network_tabs_are_not_all_empty(polled):
-    """At least the Cisco, Fortinet and HOST-RESOURCES paths produced numbers."""
-    for community in ("switch-cisco", "fw-fortinet", "fw-paloalto", "switch-arista"):
+    """At least the Cisco, Fortinet, Juniper and HOST-RESOURCES paths produced numbers."""
+    checked = ("switch-cisco", "fw-fortinet", "fw-paloalto", "switch-arista", "router-juniper")
+    for community in checked:
         _dev, row = polled[community]
         assert row["cpu_percent"] is not None, community
         assert row["total_memory"], community
