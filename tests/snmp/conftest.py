@@ -27,6 +27,18 @@ V3_USER = "rmksv3"
 V3_AUTH = "rmks-auth-passphrase"
 V3_PRIV = "rmks-priv-passphrase"
 V2C_COMMUNITY = "rmks-lab-community"
+# (auth, priv) pairs net-snmp 5.9 speaks besides the default SHA-256/AES; one user each
+V3_PROTOCOL_PAIRS = (
+    ("SHA", "AES"),
+    ("SHA-224", "AES-192"),
+    ("SHA-384", "AES-256"),
+    ("SHA-512", "AES-256"),
+    ("MD5", "DES"),
+)
+
+
+def v3_pair_user(auth: str, priv: str) -> str:
+    return f"rmks-{auth}-{priv}".lower().replace("-", "")
 
 
 def free_udp_port() -> int:
@@ -101,7 +113,12 @@ def snmpd_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
         f"rocommunity {V2C_COMMUNITY} 127.0.0.1\n"
         f"createUser {V3_USER} SHA-256 {V3_AUTH} AES {V3_PRIV}\n"
         f"rouser {V3_USER} priv\n"
-        "sysServices 72\n"
+        + "".join(
+            f"createUser {v3_pair_user(a, p)} {a} {V3_AUTH} {p} {V3_PRIV}\n"
+            f"rouser {v3_pair_user(a, p)} priv\n"
+            for a, p in V3_PROTOCOL_PAIRS
+        )
+        + "sysServices 72\n"
     )
     proc = subprocess.Popen(
         ["snmpd", "-f", "-Lo", "-C", "-c", str(conf), f"--persistentDir={base / 'persist'}"],

@@ -12,7 +12,7 @@ from rmmkit.snmp.auth import SnmpAuth
 from rmmkit.snmp.ber import Missing
 from rmmkit.snmp.client import SnmpOptions, run_sync
 
-from .conftest import ENGINES, V3_AUTH, V3_PRIV, V3_USER
+from .conftest import ENGINES, V3_AUTH, V3_PRIV, V3_PROTOCOL_PAIRS, V3_USER, v3_pair_user
 
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
 SYS_NAME = "1.3.6.1.2.1.1.5.0"
@@ -37,6 +37,34 @@ def test_v2c_and_v3_read_the_same_agent(snmpd_agent, v2c_auth, v3_auth, engine):
     assert v2 == v3
     assert v2[SYS_NAME].decode() == socket.gethostname()
     assert v2[SYS_OBJECT_ID].startswith("1.3.6.1.4.1.8072.")
+
+
+@pytest.mark.parametrize(("auth_protocol", "priv_protocol"), V3_PROTOCOL_PAIRS)
+def test_every_v3_protocol_pair_net_snmp_speaks(
+    snmpd_agent, v2c_auth, auth_protocol, priv_protocol
+):
+    """AES-192/256 keys are localised the way net-snmp does it (Blumenthal), SHA-2 digests too."""
+    auth = SnmpAuth.v3(
+        v3_pair_user(auth_protocol, priv_protocol),
+        Secret(V3_AUTH),
+        Secret(V3_PRIV),
+        auth_protocol=auth_protocol,
+        priv_protocol=priv_protocol,
+    )
+    got = run_sync(lambda c: c.get(snmpd_agent.host, auth, [SYS_OBJECT_ID]), opts(snmpd_agent))
+    reference = run_sync(
+        lambda c: c.get(snmpd_agent.host, v2c_auth, [SYS_OBJECT_ID]), opts(snmpd_agent)
+    )
+    assert got == reference and got[SYS_OBJECT_ID].startswith("1.3.6.1.4.1.8072.")
+    wrong_priv = SnmpAuth.v3(
+        v3_pair_user(auth_protocol, priv_protocol),
+        Secret(V3_AUTH),
+        Secret("not-the-priv-passphrase"),
+        auth_protocol=auth_protocol,
+        priv_protocol=priv_protocol,
+    )
+    with pytest.raises(AuthenticationError):
+        run_sync(lambda c: c.get(snmpd_agent.host, wrong_priv, [SYS_OBJECT_ID]), opts(snmpd_agent))
 
 
 @pytest.mark.parametrize(("version", "engine"), VERSION_ENGINES)
