@@ -1,8 +1,10 @@
 """Real time, real processes: every-minute schedules, two schedulers, ``kill -9``, catch-up.
 
 About two minutes: the one test of this area that waits for the wall clock.
-The scheduled playbook runs the real ``discover`` and ``noop`` actions on the
-loopback lab site (127.0.0.1-127.0.0.4) through the real runner and store.
+The schedulers run in the lab's scanner namespace and the scheduled playbook
+runs the real ``discover`` and ``noop`` actions on a site of lab hosts
+(two ping-only hosts, two dead ones, two free addresses) through the real
+runner and store.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from rmmkit.lab import Lab
 from rmmkit.store import open_store
 from rmmkit.store.tables import runs as run_table
 
@@ -30,12 +33,21 @@ EVERY_MINUTE = {
     "misfire": {"policy": "run_once"},
 }
 SID = "playbooks/every.yml"
+LAB_SITE = """\
+  - name: netlab
+    ranges: [10.77.1.40-10.77.1.45]
+"""
 
 
-def start_scheduler(project: Project, db_url: str, log: Path) -> subprocess.Popen[bytes]:
+def start_scheduler(project: Project, db_url: str, log: Path, lab: Lab) -> subprocess.Popen[bytes]:
+    """A scheduler inside the scanner namespace (``ip netns exec`` execs: the PID is ours)."""
     with open(log, "ab") as out:
         return subprocess.Popen(
             [
+                "ip",
+                "netns",
+                "exec",
+                lab.scanner_ns,
                 sys.executable,
                 "-m",
                 "rmmkit.cli.main",
@@ -65,14 +77,19 @@ def wait_for(predicate, timeout: float, what: str):
 
 
 @pytest.mark.slow
+@pytest.mark.lab
 def test_every_minute_exactly_once_survives_kill_9_and_catches_up(
-    project: Project, tmp_path: Path
+    project: Project, tmp_path: Path, lab: Lab
 ) -> None:
-    project.playbook("every", EVERY_MINUTE, sites=["lab"], actions=("discover", "noop"))
+    inventory = project.root / "inventories" / "inv.yml"
+    inventory.write_text(inventory.read_text().replace("hosts:\n", LAB_SITE + "hosts:\n", 1))
+    live = {lab.host(name).address for name in ("ping-a", "ping-b")}
+    assert live <= {f"10.77.1.{n}" for n in range(40, 46)}  # the site covers them
+    project.playbook("every", EVERY_MINUTE, sites=["netlab"], actions=("discover", "noop"))
     db_url = f"sqlite:///{tmp_path / 'store.db'}"
     log = tmp_path / "scheduler.log"
     store = open_store(db_url, project.root)
-    procs = [start_scheduler(project, db_url, log) for _ in range(2)]
+    procs = [start_scheduler(project, db_url, log, lab) for _ in range(2)]
     try:
 
         def finished_claims() -> list[dict]:
@@ -87,7 +104,7 @@ def test_every_minute_exactly_once_survives_kill_9_and_catches_up(
         # Stay down until the next run is a misfire (later than the 30 s on-time tolerance).
         pause = (missed + dt.timedelta(seconds=35) - dt.datetime.now(dt.UTC)).total_seconds()
         time.sleep(max(0.0, pause))
-        procs = [start_scheduler(project, db_url, log)]
+        procs = [start_scheduler(project, db_url, log, lab)]
 
         def caught_up() -> dict | None:
             return next(
@@ -118,7 +135,7 @@ def test_every_minute_exactly_once_survives_kill_9_and_catches_up(
     recorded_runs = store.select(sa.select(run_table.c.run_id, run_table.c.status))
     # Exactly once: one runner run per started claim, none extra from the second scheduler.
     assert len([r for r in recorded_runs if r["status"] == "ok"]) == len(started)
-    scans = [s for s in store.scans(site="lab") if s["status"] == "finished"]
-    assert len(scans) == len(started)  # each started run scanned the loopback site once
-    assert {h["ip"] for h in store.latest_hosts("lab")} <= {f"127.0.0.{i}" for i in range(1, 5)}
+    scans = [s for s in store.scans(site="netlab") if s["status"] == "finished"]
+    assert len(scans) == len(started)  # each started run scanned the lab site once
+    assert {h["ip"] for h in store.latest_hosts("netlab")} == live  # the dead stay out
     store.close()
