@@ -54,7 +54,7 @@ def secret_ref(raw: dict[str, Any] | None) -> SecretRef | None:
 
 def credential(raw: dict[str, Any], filename: str) -> Credential:
     extra: dict[str, Any] = {}
-    for key in ("key_file", "auth_protocol", "priv_protocol"):
+    for key in ("key_file", "auth_protocol", "priv_protocol", "spn", "kdc"):
         if key in raw:
             extra[key] = raw[key]
     for key in SECRET_REF_KEYS:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything rmmkit and its test suite need on a fresh Debian machine:
-# the lab's real peers (OpenSSH, net-snmp, Samba, dnsmasq, …), PostgreSQL 15
+# the lab's real peers (OpenSSH, net-snmp, Samba and its AD DC + MIT kinit, dnsmasq, …), PostgreSQL 15
 # for the store tests, nmap/fping for comparisons, then rmmkit itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   openssh-server openssh-client sudo
   snmpd snmp
-  samba smbclient
+  samba smbclient winbind krb5-user
   nmap fping iputils-ping tcpdump
   dnsmasq-base bind9-dnsutils iproute2 procps psmisc
   systemd

@@ -139,7 +139,8 @@ def _kerberos(cred: Credential, r: SecretResolver, secret: Secret | None, base: 
     value = _need(cred, secret, "the Kerberos ticket cache (ccache: {source: file, key: PATH})")
     raw = value.reveal()
     data = raw if isinstance(raw, bytes) else raw.encode("latin-1")
-    material = Material(**base, ccache=Secret(data), options={"spn": cred.extra.get("spn", "")})
+    options = {"spn": cred.extra.get("spn", ""), "kdc": cred.extra.get("kdc", "")}
+    material = Material(**base, ccache=Secret(data), options=options)
     cache = impacket_ccache(material)
     if not base["user"] and cache.principal is not None:
         principal = cache.principal.prettyPrint().decode("utf-8", "replace")

@@ -30,7 +30,7 @@ from rmmkit.errors import (
 
 TABLE_PATH = Path(__file__).resolve().parents[1] / "data" / "windows" / "errors.yml"
 CATEGORIES = ("credentials", "privileges", "host_config", "resources", "files", "unsupported")
-KINDS = ("nt", "win32", "rpc", "net")
+KINDS = ("nt", "win32", "rpc", "krb", "net")
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Failure:
     """One classified failure: where it happened, the raw code and the table's answer."""
 
     step: str
-    kind: str  # nt | win32 | rpc | net | other
+    kind: str  # nt | win32 | rpc | krb | net | other
     code: int | str | None
     code_name: str
     message: str
@@ -107,7 +107,7 @@ def _check_entry(entry: Any, source: str, index: int) -> None:
         raise InputError(
             f"windows error table entry {entry['id']!r}: bad codes",
             location=where,
-            expected="codes: {nt|win32|rpc|net: [codes]}",
+            expected="codes: {nt|win32|rpc|krb|net: [codes]}",
         )
     if "category" in entry and entry["category"] not in CATEGORIES:
         raise InputError(
@@ -156,9 +156,13 @@ def error_table(pm: Any = None) -> ErrorTable:
 def raw_code(exc: BaseException, port: int = 0) -> tuple[str, int | str | None, str]:
     """``(kind, code, name)`` of an impacket/socket exception; kind ``other`` when unknown."""
     from impacket.dcerpc.v5 import rpcrt
+    from impacket.krb5.kerberosv5 import KerberosError
     from impacket.nmb import NetBIOSError, NetBIOSTimeout
     from impacket.smbconnection import SessionError
 
+    if isinstance(exc, KerberosError):  # the KDC (TGS-REQ) or the server (AP-REQ) said no
+        code = exc.getErrorCode()
+        return "krb", code, _krb_name(code)
     if isinstance(exc, SessionError):
         code = exc.getErrorCode()
         return "nt", code, _nt_name(code)
@@ -179,6 +183,8 @@ def raw_code(exc: BaseException, port: int = 0) -> tuple[str, int | str | None, 
             name = rpcrt.rpc_status_codes[code]
             return "rpc", code, name[0] if isinstance(name, tuple) else str(name)
         return "win32", code, _win32_name(code)
+    if isinstance(exc, socket.gaierror):  # impacket resolves the realm's KDC by name
+        return "net", "name_not_resolved", "a name could not be resolved"
     if isinstance(exc, NetBIOSTimeout | TimeoutError | socket.timeout):
         return "net", "timeout", "no answer before the timeout"
     if isinstance(exc, ConnectionRefusedError):
@@ -198,6 +204,15 @@ def _nt_name(code: int) -> str:
     from impacket import nt_errors
 
     return str(nt_errors.ERROR_MESSAGES.get(code, ("",))[0])
+
+
+def _krb_name(code: Any) -> str:
+    from impacket.krb5 import constants
+
+    try:
+        return str(constants.ErrorCodes(code).name)
+    except ValueError:
+        return ""
 
 
 def _win32_name(code: Any) -> str:

@@ -62,6 +62,19 @@ def windows_path(share: str, path: str) -> str:
     return f"{share[0].upper()}:\\{path}"
 
 
+def server_name(material: Any, host: str, address: str) -> str:
+    """The name impacket puts in the ticket request: cifs/<this>.
+
+    Why not the address: a domain controller issues tickets for names
+    (cifs/dc1.example.com), not for IPs.  Kerberos takes the host part of the
+    credential's ``spn``, else the inventory name; NTLM keeps the address.
+    """
+    if getattr(material, "kind", "") != "kerberos":
+        return address
+    spn = str(material.options.get("spn") or "")
+    return spn.split("/", 1)[1] if "/" in spn else host
+
+
 class SmbSession:
     """A logged-in SMB connection; ``credential`` names which declared credential worked."""
 
@@ -117,11 +130,14 @@ class SmbSession:
         last: TransportError | None = None
         for material in materials:
             try:
-                conn = SMBConnection(address, address, sess_port=port, timeout=timeout)
+                conn = SMBConnection(
+                    server_name(material, host, address), address, sess_port=port, timeout=timeout
+                )
             except Exception as exc:
                 raise windows_error(exc, "tcp445", host, port=port, table=table) from None
             try:
-                impacket_login(conn, material, kdc_host=kdc_host)
+                kdc = kdc_host or material.options.get("kdc") or None
+                impacket_login(conn, material, kdc_host=kdc)
             except Exception as exc:
                 err = windows_error(exc, "smb_login", host, port=port, table=table)
                 _close_quietly(conn)

@@ -18,6 +18,7 @@ from rmmkit.errors import TransportError
 from rmmkit.secrets.adapters import impacket_credentials
 from rmmkit.secrets.credentials import kerberos_tickets
 from rmmkit.windows.errors import ErrorTable, windows_error
+from rmmkit.windows.smb import server_name
 
 WMI_TIMEOUT_MS = 10_000
 
@@ -53,13 +54,21 @@ class Wmi:
 
         kwargs: dict[str, Any]
         if self.material.kind == "kerberos":
-            tickets = kerberos_tickets(self.material, self.material.options.get("spn", ""))
-            kwargs = {"domain": self.material.domain, "doKerberos": True, **tickets}
+            spn = str(self.material.options.get("spn", ""))
+            # DCOM authenticates to host/NAME: a cifs/ ticket is no use there, the TGT asks.
+            dcom_spn = spn if spn.lower().startswith(("host/", "rpcss/")) else ""
+            tickets = kerberos_tickets(self.material, dcom_spn)
+            kdc = self.material.options.get("kdc") or None
+            kwargs = {"domain": self.material.domain, "doKerberos": True, "kdcHost": kdc, **tickets}
         else:
             kwargs = impacket_credentials(self.material)
         try:
             self._dcom = DCOMConnection(
-                self.address, self.material.user, oxidResolver=True, **kwargs
+                server_name(self.material, self.host, self.address),
+                self.material.user,
+                oxidResolver=True,
+                remoteHost=self.address,
+                **kwargs,
             )
             login = wmi.IWbemLevel1Login(
                 self._dcom.CoCreateInstanceEx(wmi.CLSID_WbemLevel1Login, wmi.IID_IWbemLevel1Login)

@@ -25,6 +25,10 @@ from rmmkit.lab.fixtures import lab_unavailable_reason
 from rmmkit.secrets.credentials import Material
 from rmmkit.secrets.values import Secret
 
+from .addc import DomainController
+from .addc import start as start_dc
+from .addc import stop as stop_dc
+
 HERE = Path(__file__).resolve().parent
 TOPOLOGY = HERE / "topology.yml"
 PEER_PASSWORD = "Peer-Adm1n-Pass"  # fake, test-only; reaches the peer on its stdin
@@ -84,6 +88,16 @@ def winlab() -> Iterator[Lab]:
         if peer_pid:
             netns.stop_pids([peer_pid], lab.host("win-peer").netns)
         lab.down()
+
+
+@pytest.fixture(scope="session")
+def addc(winlab: Lab) -> Iterator[DomainController]:
+    """Samba's AD domain controller in ``win-dc`` (a real KDC), for the Kerberos tests."""
+    dc = start_dc(winlab)
+    try:
+        yield dc
+    finally:
+        stop_dc(dc)
 
 
 def password(name: str, value: str, user: str = "administrator") -> Material:
