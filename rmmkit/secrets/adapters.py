@@ -31,10 +31,24 @@ def paramiko_kwargs(material: Material) -> dict[str, Any]:
     return out
 
 
-def impacket_login(conn: Any, material: Material, *, kdc_host: str | None = None) -> None:
+def impacket_server_name(material: Material, host: str, address: str) -> str:
+    """The name impacket asks a ticket for (``cifs/<this>``, ``host/<this>``).
+
+    Why not the address: a domain controller issues tickets for names
+    (cifs/dc1.example.com), not for IPs.  Kerberos takes the host part of the
+    credential's ``spn``, else the inventory name; NTLM keeps the address.
+    """
+    if material.kind != "kerberos":
+        return address
+    spn = str(material.options.get("spn") or "")
+    return spn.split("/", 1)[1] if "/" in spn else host
+
+
+def impacket_login(conn: Any, material: Material) -> None:
     """Log an impacket ``SMBConnection`` (or DCOM/transport with the same API) in."""
     if material.kind == "kerberos":
-        tickets = kerberos_tickets(material, material.options.get("spn", ""))
+        tickets = kerberos_tickets(material)
+        kdc_host = material.options.get("kdc") or None  # None: impacket asks DNS for the realm
         conn.kerberosLogin(material.user, "", material.domain, "", "", "", kdc_host,
                            TGT=tickets["TGT"], TGS=tickets["TGS"], useCache=False)  # fmt: skip
         return

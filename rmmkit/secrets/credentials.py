@@ -261,7 +261,7 @@ def impacket_ccache(material: Material) -> Any:
         ) from None
 
 
-def kerberos_tickets(material: Material, spn: str = "") -> dict[str, Any]:
+def kerberos_tickets(material: Material, spn: str | None = None) -> dict[str, Any]:
     """``{"TGT": …, "TGS": …}`` for impacket's ``kerberosLogin`` from the in-memory ccache.
 
     Why: impacket's ``useCache=True`` reads ``KRB5CCNAME`` from the
@@ -274,7 +274,7 @@ def kerberos_tickets(material: Material, spn: str = "") -> dict[str, Any]:
     creds = cache.getCredential(f"krbtgt/{realm}@{realm}", anySPN=False) if realm else None
     if creds is not None:
         out["TGT"] = creds.toTGT()
-    target = spn or material.options.get("spn", "")
+    target = material.options.get("spn", "") if spn is None else spn  # "": the TGT only
     if target:
         tgs = cache.getCredential(f"{target}@{realm}" if realm else target)
         if tgs is not None:

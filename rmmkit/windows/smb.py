@@ -19,7 +19,7 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from rmmkit.errors import AuthenticationError, TransportError
-from rmmkit.secrets.adapters import impacket_login
+from rmmkit.secrets.adapters import impacket_login, impacket_server_name
 from rmmkit.windows.errors import ErrorTable, windows_error
 
 CHUNK = 1 << 16
@@ -62,19 +62,6 @@ def windows_path(share: str, path: str) -> str:
     return f"{share[0].upper()}:\\{path}"
 
 
-def server_name(material: Any, host: str, address: str) -> str:
-    """The name impacket puts in the ticket request: cifs/<this>.
-
-    Why not the address: a domain controller issues tickets for names
-    (cifs/dc1.example.com), not for IPs.  Kerberos takes the host part of the
-    credential's ``spn``, else the inventory name; NTLM keeps the address.
-    """
-    if getattr(material, "kind", "") != "kerberos":
-        return address
-    spn = str(material.options.get("spn") or "")
-    return spn.split("/", 1)[1] if "/" in spn else host
-
-
 class SmbSession:
     """A logged-in SMB connection; ``credential`` names which declared credential worked."""
 
@@ -108,7 +95,6 @@ class SmbSession:
         timeout: float = 10.0,
         port: int = 445,
         table: ErrorTable | None = None,
-        kdc_host: str | None = None,
     ) -> SmbSession:
         """Try each credential in declared order; the first that logs in wins.
 
@@ -130,14 +116,12 @@ class SmbSession:
         last: TransportError | None = None
         for material in materials:
             try:
-                conn = SMBConnection(
-                    server_name(material, host, address), address, sess_port=port, timeout=timeout
-                )
+                name = impacket_server_name(material, host, address)
+                conn = SMBConnection(name, address, sess_port=port, timeout=timeout)
             except Exception as exc:
                 raise windows_error(exc, "tcp445", host, port=port, table=table) from None
             try:
-                kdc = kdc_host or material.options.get("kdc") or None
-                impacket_login(conn, material, kdc_host=kdc)
+                impacket_login(conn, material)
             except Exception as exc:
                 err = windows_error(exc, "smb_login", host, port=port, table=table)
                 _close_quietly(conn)

@@ -15,10 +15,9 @@ import time
 from typing import Any
 
 from rmmkit.errors import TransportError
-from rmmkit.secrets.adapters import impacket_credentials
+from rmmkit.secrets.adapters import impacket_credentials, impacket_server_name
 from rmmkit.secrets.credentials import kerberos_tickets
 from rmmkit.windows.errors import ErrorTable, windows_error
-from rmmkit.windows.smb import server_name
 
 WMI_TIMEOUT_MS = 10_000
 
@@ -64,7 +63,7 @@ class Wmi:
             kwargs = impacket_credentials(self.material)
         try:
             self._dcom = DCOMConnection(
-                server_name(self.material, self.host, self.address),
+                impacket_server_name(self.material, self.host, self.address),
                 self.material.user,
                 oxidResolver=True,
                 remoteHost=self.address,

@@ -119,3 +119,20 @@ sites:
     assert result["verdict"] == "host_config" and "admin_share_missing" in result["problems"]
     assert out.returncode != 0
     assert cache.read_bytes().hex()[:64] not in out.stdout + out.stderr
+
+
+def test_which_tickets_and_name_each_protocol_uses(addc: DomainController, tmp_path: Path) -> None:
+    """SMB takes the credential's cifs/ ticket; DCOM (``spn=""``) only the TGT; names, not IPs."""
+    from rmmkit.secrets.adapters import impacket_server_name
+    from rmmkit.secrets.credentials import kerberos_tickets
+
+    material = kerberos(addc.ticket_cache(tmp_path / "cc", SPN), addc)
+    smb = kerberos_tickets(material)
+    dcom = kerberos_tickets(material, "")
+    assert smb["TGT"] is not None and smb["TGS"] is not None
+    assert dcom["TGT"] is not None and dcom["TGS"] is None
+    assert impacket_server_name(material, "inventory-name", addc.address) == DC_NAME
+    no_spn = kerberos(tmp_path / "cc", addc, spn="")
+    assert impacket_server_name(no_spn, "inventory-name", addc.address) == "inventory-name"
+    ntlm = Material(credential="n", kind="password", user="u", password=Secret("x"))
+    assert impacket_server_name(ntlm, "inventory-name", addc.address) == addc.address
