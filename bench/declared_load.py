@@ -12,10 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from rmmkit.loader import load_inventory
-from rmmkit.models import Targets
-from rmmkit.plugins import load_plugins
-from rmmkit.resolve import select_hosts
+from rmmkit.declared.loader import load_inventory
+from rmmkit.declared.models import Targets
+from rmmkit.declared.selection import select_hosts
+from rmmkit.plugin.manager import load_plugins
 
 HOSTS = 10_000
 

@@ -34,8 +34,10 @@ def main() -> None:
     down = time.monotonic() - started
     print(f"network {timings['network_seconds']:.2f}s")
     for kind, t in timings["per_kind"].items():
-        print(f"{kind:12s} {t['hosts']:3d} hosts  max {t['max_seconds']:6.2f}s  "
-              f"mean {t['mean_seconds']:6.2f}s")
+        print(
+            f"{kind:12s} {t['hosts']:3d} hosts  max {t['max_seconds']:6.2f}s  "
+            f"mean {t['mean_seconds']:6.2f}s"
+        )
     print(f"lab: up {up:.1f}s ({hosts} hosts) down {down:.1f}s")
 
 

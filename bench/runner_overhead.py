@@ -18,11 +18,12 @@ import time
 from typing import Any
 
 from rmmkit.actions.base import Action, TaskContext
-from rmmkit.hookspecs import hookimpl
-from rmmkit.models import Playbook, ResolvedHost, Task
+from rmmkit.declared.models import Playbook, ResolvedHost, Task
+from rmmkit.plugin.spec import hookimpl
 from rmmkit.results import Outcome
-from rmmkit.runner import Runner, RunOptions
-from rmmkit.session import Session
+from rmmkit.run.options import RunOptions
+from rmmkit.run.runner import Runner
+from rmmkit.run.session import Session
 from rmmkit.transports.mock import MockTransport
 
 NOOP = Outcome()

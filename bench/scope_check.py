@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from rmmkit.scope import Scope
+from rmmkit.declared.scope import Scope
 
 
 def main() -> None:

@@ -33,9 +33,17 @@ BLOCK = "10.88.0.0/16"
 TOPOLOGY = {
     "name": LAB_NAME,
     "segments": [{"name": "lan", "subnet": "10.77.1.0/24", "scanner": "10.77.1.1"}],
-    "hosts": [{"name": "anyip", "kind": "anyip", "address": "10.77.1.250", "block": BLOCK,
-               "users": [{"name": "admin", "password": "Bench-Adm1n-Pass", "sudo": "password",
-                          "key": True}]}],
+    "hosts": [
+        {
+            "name": "anyip",
+            "kind": "anyip",
+            "address": "10.77.1.250",
+            "block": BLOCK,
+            "users": [
+                {"name": "admin", "password": "Bench-Adm1n-Pass", "sudo": "password", "key": True}
+            ],
+        }
+    ],
 }
 CHECK = "/opt/rmmagent/bin/rmmagent --version"
 ANSIBLE_CHECK = f"sh -c 'test -x /opt/rmmagent/bin/rmmagent && {CHECK} || echo not_installed'"
@@ -54,7 +62,7 @@ credentials:
 agents:
   - name: rmmagent
     version: "3.2.0"
-    installers: [{{os: linux, path: none.sh, sha256: "{'0' * 64}"}}]
+    installers: [{{os: linux, path: none.sh, sha256: "{"0" * 64}"}}]
     commands: {{install: "true"}}
     detect: {{file: /opt/rmmagent/bin/rmmagent, version_command: "{CHECK}"}}
 sites:
@@ -64,17 +72,33 @@ hosts:
 """)
     shutil.copy(lab.known_hosts, work / "known_hosts")
     playbook = work / "status.yml"
-    playbook.write_text("name: fanout\ninventory: inventory.yml\ntargets: {sites: [bench]}\n"
-                        "tasks:\n  - {name: agent status, action: agent_status}\n")
+    playbook.write_text(
+        "name: fanout\ninventory: inventory.yml\ntargets: {sites: [bench]}\n"
+        "tasks:\n  - {name: agent status, action: agent_status}\n"
+    )
     return playbook
 
 
 def run_rmmkit(lab: Lab, playbook: Path, forks: int) -> tuple[float, int]:
-    argv = ["ip", "netns", "exec", lab.scanner_ns, sys.executable, "-m", "rmmkit.cli.main",
-            "run", str(playbook), "--no-store", "-y", "-o", "json", "--forks", str(forks)]
+    argv = [
+        "ip",
+        "netns",
+        "exec",
+        lab.scanner_ns,
+        sys.executable,
+        "-m",
+        "rmmkit.cli.main",
+        "run",
+        str(playbook),
+        "--no-store",
+        "-y",
+        "-o",
+        "json",
+        "--forks",
+        str(forks),
+    ]
     start = time.monotonic()
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=1800,
-                          cwd=playbook.parent)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=1800, cwd=playbook.parent)
     took = time.monotonic() - start
     try:
         ok = json.loads(proc.stdout)["counts"]["ok"]
@@ -86,21 +110,43 @@ def run_rmmkit(lab: Lab, playbook: Path, forks: int) -> tuple[float, int]:
 
 def run_ansible(lab: Lab, work: Path, hosts: list[str], forks: int) -> tuple[float, int]:
     inv = work / "ansible_hosts"
-    inv.write_text("[all]\n" + "\n".join(hosts) + "\n\n[all:vars]\nansible_user=admin\n"
-                   f"ansible_ssh_private_key_file={lab.ssh_key}\n"
-                   "ansible_python_interpreter=/usr/bin/python3\n"
-                   f"ansible_ssh_common_args='-o UserKnownHostsFile={work / 'known_hosts'} "
-                   "-o StrictHostKeyChecking=yes'\n")
-    env = {**os.environ, "ANSIBLE_LOCAL_TEMP": str(work / "ansible-local"),
-           "ANSIBLE_SSH_CONTROL_PATH_DIR": str(work / "cp"), "ANSIBLE_NOCOLOR": "1",
-           "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "oneline"}
-    argv = ["ip", "netns", "exec", lab.scanner_ns, "ansible", "all", "-i", str(inv), "-m",
-            "command", "-a", ANSIBLE_CHECK, "--forks", str(forks)]
+    inv.write_text(
+        "[all]\n" + "\n".join(hosts) + "\n\n[all:vars]\nansible_user=admin\n"
+        f"ansible_ssh_private_key_file={lab.ssh_key}\n"
+        "ansible_python_interpreter=/usr/bin/python3\n"
+        f"ansible_ssh_common_args='-o UserKnownHostsFile={work / 'known_hosts'} "
+        "-o StrictHostKeyChecking=yes'\n"
+    )
+    env = {
+        **os.environ,
+        "ANSIBLE_LOCAL_TEMP": str(work / "ansible-local"),
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(work / "cp"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+        "ANSIBLE_STDOUT_CALLBACK": "oneline",
+    }
+    argv = [
+        "ip",
+        "netns",
+        "exec",
+        lab.scanner_ns,
+        "ansible",
+        "all",
+        "-i",
+        str(inv),
+        "-m",
+        "command",
+        "-a",
+        ANSIBLE_CHECK,
+        "--forks",
+        str(forks),
+    ]
     start = time.monotonic()
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=3600, env=env, cwd=work)
     took = time.monotonic() - start
-    ok = sum(1 for line in proc.stdout.splitlines()
-             if "| CHANGED |" in line or "| SUCCESS |" in line)
+    ok = sum(
+        1 for line in proc.stdout.splitlines() if "| CHANGED |" in line or "| SUCCESS |" in line
+    )
     if ok == 0:
         print(proc.stdout[-1500:], proc.stderr[-1500:], file=sys.stderr)
     return took, ok
@@ -122,17 +168,23 @@ def main() -> None:
         playbook = write_rmmkit(work, lab, hosts)
         took, ok = run_rmmkit(lab, playbook, args.forks)
         ours = ok / took
-        print(f"ssh_fanout: rmmkit  {ok}/{len(hosts)} ok in {took:.1f}s "
-              f"(forks {args.forks}): {ours:.1f} hosts/s")
+        print(
+            f"ssh_fanout: rmmkit  {ok}/{len(hosts)} ok in {took:.1f}s "
+            f"(forks {args.forks}): {ours:.1f} hosts/s"
+        )
         theirs = 0.0
         if not args.skip_ansible:
             took_a, ok_a = run_ansible(lab, work, hosts, args.ansible_forks)
             theirs = ok_a / took_a
-            print(f"ssh_fanout: ansible {ok_a}/{len(hosts)} ok in {took_a:.1f}s "
-                  f"(forks {args.ansible_forks}): {theirs:.1f} hosts/s")
+            print(
+                f"ssh_fanout: ansible {ok_a}/{len(hosts)} ok in {took_a:.1f}s "
+                f"(forks {args.ansible_forks}): {theirs:.1f} hosts/s"
+            )
         ratio = ours / theirs if theirs else float("nan")
-        print(f"ssh_fanout: rmmkit {ours:.1f} hosts/s, ansible {theirs:.1f} hosts/s, "
-              f"ratio {ratio:.1f}")
+        print(
+            f"ssh_fanout: rmmkit {ours:.1f} hosts/s, ansible {theirs:.1f} hosts/s, "
+            f"ratio {ratio:.1f}"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
         lab.down()

@@ -34,8 +34,11 @@ TOPOLOGY = {
         {"name": "dead-a", "kind": "dead", "address": "10.77.1.44", "dead_mode": "blackhole"},
     ],
 }
-WORKLOADS = (("/16 alive", "10.88.0.0/16", 65536), ("/20 dead", "10.99.0.0/20", 4096),
-             ("/24 mixed", "10.77.1.0/24", 256))
+WORKLOADS = (
+    ("/16 alive", "10.88.0.0/16", 65536),
+    ("/20 dead", "10.99.0.0/20", 4096),
+    ("/24 mixed", "10.77.1.0/24", 256),
+)
 
 
 def timed(lab: Lab, argv: list[str], limit: float) -> tuple[float, str, int]:
@@ -46,8 +49,9 @@ def timed(lab: Lab, argv: list[str], limit: float) -> tuple[float, str, int]:
     """
     cmd = ["ip", "netns", "exec", lab.scanner_ns, "/usr/bin/time", "-v", *argv]
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         out, err = proc.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
@@ -63,10 +67,27 @@ def timed(lab: Lab, argv: list[str], limit: float) -> tuple[float, str, int]:
 
 
 def run_rmmkit(lab: Lab, target: str, args: argparse.Namespace) -> tuple[float, int, int]:
-    took, out, rss = timed(lab, [sys.executable, "-m", "rmmkit.cli.main", "scan", target,
-                                 "--ping-only", "--no-store", "--format", "csv",
-                                 "--max-rate", str(args.max_rate), "--timeout", str(args.timeout),
-                                 "--retries", "1"], args.limit)
+    took, out, rss = timed(
+        lab,
+        [
+            sys.executable,
+            "-m",
+            "rmmkit.cli.main",
+            "scan",
+            target,
+            "--ping-only",
+            "--no-store",
+            "--format",
+            "csv",
+            "--max-rate",
+            str(args.max_rate),
+            "--timeout",
+            str(args.timeout),
+            "--retries",
+            "1",
+        ],
+        args.limit,
+    )
     alive = sum(1 for line in out.splitlines() if ",online," in line)
     return took, alive, rss
 
@@ -83,16 +104,29 @@ def run_fping(lab: Lab, target: str, limit: float) -> tuple[float, int, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-rate", type=float, default=1_000_000,
-                        help="rmmkit --max-rate (fping -i 0 and nmap are not limited either)")
+    parser.add_argument(
+        "--max-rate",
+        type=float,
+        default=1_000_000,
+        help="rmmkit --max-rate (fping -i 0 and nmap are not limited either)",
+    )
     parser.add_argument("--timeout", type=float, default=1.0)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs per tool on the /16 and /24; the fastest counts")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per tool on the /16 and /24; the fastest counts"
+    )
     parser.add_argument("--skip-nmap16", action="store_true", help="leave nmap out of the /16")
-    parser.add_argument("--only", choices=["16", "20", "24"], action="append",
-                        help="run only these workloads (repeatable)")
-    parser.add_argument("--limit", type=float, default=120.0,
-                        help="seconds after which a tool is killed (nmap on a dead /20 is slow)")
+    parser.add_argument(
+        "--only",
+        choices=["16", "20", "24"],
+        action="append",
+        help="run only these workloads (repeatable)",
+    )
+    parser.add_argument(
+        "--limit",
+        type=float,
+        default=120.0,
+        help="seconds after which a tool is killed (nmap on a dead /20 is slow)",
+    )
     args = parser.parse_args()
     t0 = time.monotonic()
     lab = Lab.up(TOPOLOGY, name="rmkdbench")
@@ -108,19 +142,26 @@ def main() -> None:
             for tool in ("rmmkit", "nmap", "fping"):
                 if tool == "nmap" and label == "/16 alive" and args.skip_nmap16:
                     continue
-                runner = {"rmmkit": lambda t: run_rmmkit(lab, t, args),
-                          "nmap": lambda t: run_nmap(lab, t, args.limit),
-                          "fping": lambda t: run_fping(lab, t, args.limit)}
+                runner = {
+                    "rmmkit": lambda t: run_rmmkit(lab, t, args),
+                    "nmap": lambda t: run_nmap(lab, t, args.limit),
+                    "fping": lambda t: run_fping(lab, t, args.limit),
+                }
                 # best of --repeat runs (like hyperfine's min), the same for every tool;
                 # the dead /20 runs once: nmap alone needs minutes there
                 tries = 1 if label == "/20 dead" else max(1, args.repeat)
                 took, alive, rss = min(runner[tool](target) for _ in range(tries))
                 rates[(label, tool)] = size / took
-                print(f"sweep: {label:9} {tool:6} {alive:5}/{size} alive  {took:7.2f}s  "
-                      f"{size / took:9.0f} addr/s  peak RSS {rss / 1024:.0f} MB", flush=True)
+                print(
+                    f"sweep: {label:9} {tool:6} {alive:5}/{size} alive  {took:7.2f}s  "
+                    f"{size / took:9.0f} addr/s  peak RSS {rss / 1024:.0f} MB",
+                    flush=True,
+                )
             if label == "/20 dead":
-                print(f"sweep: /20 dead target: rmmkit within timeout + 1 s = "
-                      f"{args.timeout + 1:.1f}s (plus interpreter start-up)")
+                print(
+                    f"sweep: /20 dead target: rmmkit within timeout + 1 s = "
+                    f"{args.timeout + 1:.1f}s (plus interpreter start-up)"
+                )
         for label, _t, _s in workloads:
             ours = rates[(label, "rmmkit")]
             for other in ("nmap", "fping"):

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from rmmkit.models import Credential, SecretRef
-from rmmkit.plugins import load_plugins
+from rmmkit.declared.models import Credential, SecretRef
+from rmmkit.plugin.manager import load_plugins
 from rmmkit.secrets.credentials import materialize
 from rmmkit.secrets.resolver import SecretResolver
 from rmmkit.secrets.values import Secret

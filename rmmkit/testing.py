@@ -9,7 +9,7 @@ Fixtures:
 
 - ``rmmkit_extra_plugins`` — override it to return your plugin objects/modules.
 - ``rmmkit_plugins`` — ``load_plugins(extra=rmmkit_extra_plugins)``.
-- ``rmmkit_session`` — a :class:`rmmkit.session.Session` without a store.
+- ``rmmkit_session`` — a :class:`rmmkit.run.session.Session` without a store.
 - ``mock_transport`` — configure hosts: ``mock_transport.host("web1", unreachable=True)``;
   ``mock_transport.calls`` lists what actions did.
 - ``run_playbook`` — ``run_playbook({"tasks": [...]}, hosts=["a", "b"], check=True)`` → RunResult.
@@ -31,7 +31,7 @@ class MockRouting:
     """A plugin that sends every transport-using action to the mock transport."""
 
     def __init__(self) -> None:
-        from rmmkit.hookspecs import hookimpl
+        from rmmkit.plugin.spec import hookimpl
 
         @hookimpl(tryfirst=True)
         def rmmkit_select_transport(host: Any, action: str) -> str:
@@ -71,7 +71,7 @@ def rmmkit_extra_plugins() -> list[Any]:
 @pytest.fixture
 def rmmkit_plugins(rmmkit_extra_plugins: list[Any]) -> Any:
     """Built-ins, your plugins and the mock routing: what a real session would load."""
-    from rmmkit.plugins import load_plugins
+    from rmmkit.plugin.manager import load_plugins
 
     return load_plugins(extra=[*rmmkit_extra_plugins, MockRouting()])
 
@@ -79,7 +79,7 @@ def rmmkit_plugins(rmmkit_extra_plugins: list[Any]) -> Any:
 @pytest.fixture
 def rmmkit_session(rmmkit_plugins: Any, tmp_path: Path) -> Iterator[Any]:
     """A session in a temporary project folder, closed after the test."""
-    from rmmkit.session import Session
+    from rmmkit.run.session import Session
 
     with Session.create(plugins=rmmkit_plugins, project_dir=tmp_path) as session:
         yield session
@@ -102,7 +102,7 @@ def mock_transport() -> Iterator[MockHosts]:
 
 def build_playbook(data: dict[str, Any], path: str = "<test>") -> Any:
     """A Playbook from a dict (no schema validation: that is the loader's job)."""
-    from rmmkit.models import OutputSpec, Playbook, Targets, Task
+    from rmmkit.declared.models import OutputSpec, Playbook, Targets, Task
 
     tasks = tuple(
         Task(
@@ -132,7 +132,7 @@ def build_playbook(data: dict[str, Any], path: str = "<test>") -> Any:
 
 
 def _hosts(hosts: list[Any]) -> list[Any]:
-    from rmmkit.models import ResolvedHost
+    from rmmkit.declared.models import ResolvedHost
 
     out = []
     for i, h in enumerate(hosts):
@@ -148,8 +148,8 @@ def _hosts(hosts: list[Any]) -> list[Any]:
 @pytest.fixture
 def run_playbook(rmmkit_session: Any, mock_transport: MockHosts) -> Callable[..., Any]:
     """Run a playbook (dict, Playbook or YAML path) on mock hosts; returns the RunResult."""
-    from rmmkit.runner import RunOptions
-    from rmmkit.runsetup import run_playbook as run
+    from rmmkit.run.options import RunOptions
+    from rmmkit.run.start import run_playbook as run
 
     def runner(
         playbook: Any,
@@ -164,7 +164,7 @@ def run_playbook(rmmkit_session: Any, mock_transport: MockHosts) -> Callable[...
         if isinstance(playbook, dict):
             playbook = build_playbook(playbook)
         elif isinstance(playbook, str | Path):
-            from rmmkit.loader import load_playbook
+            from rmmkit.declared.loader import load_playbook
 
             playbook = load_playbook(
                 str(playbook), rmmkit_session.plugins, options.get("extra_vars")

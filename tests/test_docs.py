@@ -6,7 +6,7 @@ import inspect
 import re
 from pathlib import Path
 
-from rmmkit import hookspecs
+from rmmkit.plugin import spec as hookspecs
 from rmmkit.errors import EXIT_CODES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rmmkit.results import Outcome
 
 if TYPE_CHECKING:
-    from rmmkit.models import ResolvedHost, Task
+    from rmmkit.declared.models import ResolvedHost, Task
     from rmmkit.transports.base import ConnectionCache
 
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class TaskContext:
     """Everything an action may use while it runs on one host.
 
-    ``session`` is the run's :class:`rmmkit.session.Session` (plugins, inventory,
+    ``session`` is the run's :class:`rmmkit.run.session.Session` (plugins, inventory,
     store, secrets); ``connections`` is the host's connection cache, shared by
     every task of that host.
     """
@@ -41,6 +41,28 @@ class TaskContext:
     def connection(self, transport: str | None = None) -> Any:
         """The host's open connection for ``transport`` (opened on first use, then cached)."""
         return self.connections.get(transport or "")
+
+    def record_facts(
+        self, kind: str, data: dict[str, Any], *, collected_at: float | None = None
+    ) -> bool:
+        """Store ``data`` as this host's facts of ``kind`` (time-stamped); False without a store.
+
+        Why here: actions should not reach into the session for the store, and
+        facts of a run without a store (``--no-store``, tests) are simply not kept.
+        """
+        store = self.session.store
+        if store is None:
+            return False
+        store.add_facts(self.host.name, self.host.site, kind, data, collected_at=collected_at)
+        return True
+
+    def latest_facts(self, kind: str) -> dict[str, Any] | None:
+        """This host's newest stored facts of ``kind`` (None: none, or no store)."""
+        store = self.session.store
+        if store is None:
+            return None
+        known = store.facts(kind=kind, site=self.host.site, host=self.host.name)
+        return dict(known[-1]["data"]) if known else None
 
 
 class Action:

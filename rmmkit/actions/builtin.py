@@ -11,7 +11,7 @@ from typing import Any
 
 from rmmkit.actions.base import Action, TaskContext
 from rmmkit.errors import RmmkitError, UnreachableError
-from rmmkit.hookspecs import Register, hookimpl
+from rmmkit.plugin.spec import Register, hookimpl
 from rmmkit.results import Outcome
 
 _NOOP = Outcome()

@@ -7,12 +7,3 @@ an event) is written once against :class:`rmmkit.agents.target.AgentTarget`;
 a transport only supplies a target (:class:`rmmkit.agents.posix.PosixTarget`
 for SSH).
 """
-
-from __future__ import annotations
-
-from rmmkit.agents.errors import AgentError
-from rmmkit.agents.status import Probe, classify
-
-STATUSES = ("installed", "not_installed", "outdated", "in_progress", "unknown")
-
-__all__ = ["STATUSES", "AgentError", "Probe", "classify"]

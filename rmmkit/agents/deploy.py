@@ -23,9 +23,9 @@ from rmmkit.agents.errors import AgentError
 from rmmkit.agents.events import DeploymentRecorder
 from rmmkit.agents.status import AgentState, classify
 from rmmkit.agents.target import AgentTarget
+from rmmkit.declared.models import Agent, Installer
+from rmmkit.declared.templating import compile_value
 from rmmkit.errors import InputError
-from rmmkit.models import Agent, Installer
-from rmmkit.templating import compile_value
 
 OPERATIONS = {"not_installed": "install", "outdated": "update"}
 
@@ -42,9 +42,14 @@ class Change:
     scheduled: bool = False  # the target runs the command later (e.g. RunOnce at next logon)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"agent": self.agent, "operation": self.operation, "changed": self.changed,
-                "scheduled": self.scheduled, "before": self.before.to_dict(),
-                "after": self.after and self.after.to_dict()}
+        return {
+            "agent": self.agent,
+            "operation": self.operation,
+            "changed": self.changed,
+            "scheduled": self.scheduled,
+            "before": self.before.to_dict(),
+            "after": self.after and self.after.to_dict(),
+        }
 
     @property
     def message(self) -> str:
@@ -67,8 +72,11 @@ def choose_installer(agent: Agent, os_name: str, arch: str, host: str) -> Instal
     loose = [i for i in agent.installers if i.os == os_name and i.arch in ("any", "")]
     if exact or loose:
         return (exact or loose)[0]
-    raise AgentError(f"{host}: agent {agent.name} has no installer for {os_name}/{arch}",
-                     host=host, code="no_installer")
+    raise AgentError(
+        f"{host}: agent {agent.name} has no installer for {os_name}/{arch}",
+        host=host,
+        code="no_installer",
+    )
 
 
 def local_installer(inst: Installer, base_dir: Path, agent: Agent, host: str) -> Path:
@@ -78,11 +86,17 @@ def local_installer(inst: Installer, base_dir: Path, agent: Agent, host: str) ->
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
-        raise InputError(f"agent {agent.name}: installer {path} cannot be read "
-                         f"({exc.strerror})", location=agent.location) from None
+        raise InputError(
+            f"agent {agent.name}: installer {path} cannot be read ({exc.strerror})",
+            location=agent.location,
+        ) from None
     if digest != inst.sha256.lower():
-        raise AgentError(f"{host}: local installer {path.name} does not match the declared sha256; "
-                         "nothing was copied", host=host, code="checksum_mismatch")
+        raise AgentError(
+            f"{host}: local installer {path.name} does not match the declared sha256; "
+            "nothing was copied",
+            host=host,
+            code="checksum_mismatch",
+        )
     return path
 
 
@@ -93,8 +107,16 @@ def render(command: str, variables: dict[str, Any]) -> str:
 class Lifecycle:
     """The steps shared by deploy and uninstall, for one host and one agent."""
 
-    def __init__(self, target: AgentTarget, agent: Agent, recorder: DeploymentRecorder, *,
-                 host: Any, base_dir: Path, timeout: float) -> None:
+    def __init__(
+        self,
+        target: AgentTarget,
+        agent: Agent,
+        recorder: DeploymentRecorder,
+        *,
+        host: Any,
+        base_dir: Path,
+        timeout: float,
+    ) -> None:
         self.target, self.agent, self.recorder = target, agent, recorder
         self.host, self.base_dir, self.timeout = host, base_dir, timeout
         self.ran = False  # the host ran our command: after a failure its state is unknown
@@ -104,13 +126,19 @@ class Lifecycle:
         before = observe(self.target, self.agent)
         self.recorder.status(before.status, before.version)
         if before.status == "in_progress":
-            raise AgentError(f"{self.host.name}: agent {self.agent.name}: another deployment is "
-                             "in progress", host=self.host.name, code="busy")
+            raise AgentError(
+                f"{self.host.name}: agent {self.agent.name}: another deployment is in progress",
+                host=self.host.name,
+                code="busy",
+            )
         operation = OPERATIONS.get(before.status, "none")
         if before.status == "unknown":  # present, version unreadable: reinstall over it
             if "present" not in before.detail:
-                raise AgentError(f"{self.host.name}: agent {self.agent.name}: {before.detail}",
-                                 host=self.host.name, code="verify_failed")
+                raise AgentError(
+                    f"{self.host.name}: agent {self.agent.name}: {before.detail}",
+                    host=self.host.name,
+                    code="verify_failed",
+                )
             operation = "update"
         if operation == "none" or check:
             return Change(self.agent.name, operation, before, None, operation != "none")
@@ -129,7 +157,9 @@ class Lifecycle:
                         f"{self.host.name}: the staged installer's sha256 on the host "
                         f"({got[:12]}…) differs from the declared one "
                         f"({inst.sha256[:12].lower()}…); not run",
-                        host=self.host.name, code="checksum_mismatch")
+                        host=self.host.name,
+                        code="checksum_mismatch",
+                    )
                 update = operation == "update" and "update" in self.agent.commands
                 self._run("update" if update else "install", installer=remote)
             finally:
@@ -152,8 +182,11 @@ class Lifecycle:
             self.recorder.status(before.status, None)
             return Change(self.agent.name, "none", before)
         if "uninstall" not in self.agent.commands:
-            raise InputError(f"agent {self.agent.name} declares no uninstall command",
-                             location=self.agent.location, expected="commands: {uninstall: …}")
+            raise InputError(
+                f"agent {self.agent.name} declares no uninstall command",
+                location=self.agent.location,
+                expected="commands: {uninstall: …}",
+            )
         if check:
             return Change(self.agent.name, "uninstall", before, None, True)
         self.recorder.start(before.version, None)
@@ -169,29 +202,41 @@ class Lifecycle:
         return Change(self.agent.name, "uninstall", before, after, True)
 
     def _run(self, key: str, *, installer: str) -> None:
-        variables = {**self.host.vars, "installer": installer, "version": self.agent.version,
-                     "agent": self.agent.name, "inventory_hostname": self.host.name}
+        variables = {
+            **self.host.vars,
+            "installer": installer,
+            "version": self.agent.version,
+            "agent": self.agent.name,
+            "inventory_hostname": self.host.name,
+        }
         command = render(self.agent.commands[key], variables)
         res = self.target.execute(command, self.timeout)
         self.ran = True
         if res.rc != 0:
             tail = (res.err.strip() or res.out.strip()).splitlines()[-1:] or ["no output"]
-            raise AgentError(f"{self.host.name}: {key} command exited {res.rc}: {tail[0][:200]}",
-                             host=self.host.name, code="install_failed")
+            raise AgentError(
+                f"{self.host.name}: {key} command exited {res.rc}: {tail[0][:200]}",
+                host=self.host.name,
+                code="install_failed",
+            )
         if getattr(res, "scheduled", False):
             self.pending = res.out.strip() or "the host runs the command later"
 
     def _scheduled(self, operation: str, before: AgentState) -> Change:
         """The command is arranged, not run: pending until a later probe sees the outcome."""
-        after = AgentState("in_progress", before.version, self.agent.version,
-                           f"scheduled: {self.pending}")
+        after = AgentState(
+            "in_progress", before.version, self.agent.version, f"scheduled: {self.pending}"
+        )
         self.recorder.schedule(before.version)
         return Change(self.agent.name, operation, before, after, True, scheduled=True)
 
     def _verify(self, good: Any) -> AgentState:
         after = observe(self.target, self.agent)
         if not good(after):
-            raise AgentError(f"{self.host.name}: after the command, agent {self.agent.name} is "
-                             f"{after.status} ({after.detail})", host=self.host.name,
-                             code="verify_failed")
+            raise AgentError(
+                f"{self.host.name}: after the command, agent {self.agent.name} is "
+                f"{after.status} ({after.detail})",
+                host=self.host.name,
+                code="verify_failed",
+            )
         return after

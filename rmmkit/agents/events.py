@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rmmkit.agents.causes import CAUSES, describe
+from rmmkit.declared.models import ResolvedHost
+
+if TYPE_CHECKING:
+    from rmmkit.run.session import Session
 
 UNSETTLED = ("in_progress", "unknown")  # statuses that cannot tell a scheduled attempt's outcome
 
@@ -25,9 +29,15 @@ UNSETTLED = ("in_progress", "unknown")  # statuses that cannot tell a scheduled 
 class DeploymentRecorder:
     """One attempt (install, update or uninstall) of one agent on one host."""
 
-    def __init__(self, session: Any, host: Any, agent: str, method: str | Callable[[], str],
-                 run_id: str = "") -> None:
-        self.store = getattr(session, "store", None)
+    def __init__(
+        self,
+        session: Session,
+        host: ResolvedHost,
+        agent: str,
+        method: str | Callable[[], str],
+        run_id: str = "",
+    ) -> None:
+        self.store = session.store
         self.host = host
         self.agent = agent
         self._method = method  # a callable is asked only when an event is written
@@ -44,16 +54,25 @@ class DeploymentRecorder:
         return self._method
 
     def _event(self, **changes: Any) -> dict[str, Any]:
-        return {"run_id": self.run_id, "site": self.host.site or None, "host": self.host.name,
-                "ip": self.host.address, "agent": self.agent, "method": self.method,
-                "from_version": self.from_version, "to_version": self.to_version,
-                "started": self.started, **changes}
+        return {
+            "run_id": self.run_id,
+            "site": self.host.site or None,
+            "host": self.host.name,
+            "ip": self.host.address,
+            "agent": self.agent,
+            "method": self.method,
+            "from_version": self.from_version,
+            "to_version": self.to_version,
+            "started": self.started,
+            **changes,
+        }
 
     def status(self, status: str, version: str | None = None) -> None:
         """Write the agent status onto the newest scan row of the host's address."""
         if self.store is not None and self.host.site:
-            self.store.update_agent_status(self.host.site, self.host.address, status,
-                                           agent=self.agent, version=version)
+            self.store.update_agent_status(
+                self.host.site, self.host.address, status, agent=self.agent, version=version
+            )
 
     def start(self, from_version: str | None, to_version: str | None) -> None:
         self.started = time.time()
@@ -73,25 +92,31 @@ class DeploymentRecorder:
             self.store.add_deployment_event(self._event(result="scheduled"))
         self.status("in_progress", version)
 
-    def fail(self, error: BaseException, status: str = "unknown",
-             version: str | None = None) -> None:
+    def fail(
+        self, error: BaseException, status: str = "unknown", version: str | None = None
+    ) -> None:
         """Record the failure with its description and likely causes (names, never secrets)."""
         description, causes = describe(error)
         merged = list(dict.fromkeys([*getattr(error, "causes", ()), *causes]))
         if self.store is not None and self.started is not None:
-            self.store.add_deployment_event(self._event(
-                result="failed", ended=time.time(), error=f"{description}: {error}",
-                causes=merged))
+            self.store.add_deployment_event(
+                self._event(
+                    result="failed",
+                    ended=time.time(),
+                    error=f"{description}: {error}",
+                    causes=merged,
+                )
+            )
         self.status(status, version)
 
 
-def resolve_scheduled(session: Any, host: Any, agent: str, status: str) -> str | None:
+def resolve_scheduled(session: Session, host: ResolvedHost, agent: str, status: str) -> str | None:
     """Complete the host's newest ``scheduled`` event of ``agent`` from an observed status.
 
     Returns the result written (``installed``, ``updated``, ``uninstalled`` or
     ``failed``), or None when there is nothing to resolve yet.
     """
-    store = getattr(session, "store", None)
+    store = session.store
     if store is None or status in UNSETTLED:
         return None
     events = [e for e in store.deployment_events(host=host.name) if e.get("agent") == agent]
@@ -100,13 +125,17 @@ def resolve_scheduled(session: Any, host: Any, agent: str, status: str) -> str |
     event = events[-1]
     removing = event.get("to_version") is None  # an uninstall carries no target version
     if status == ("not_installed" if removing else "installed"):
-        result = "uninstalled" if removing else "updated" if event.get("from_version") else (
-            "installed")
+        result = (
+            "uninstalled" if removing else "updated" if event.get("from_version") else ("installed")
+        )
         changes: dict[str, Any] = {"result": result}
     else:
         description, causes = CAUSES["scheduled_failed"]
         result = "failed"
-        changes = {"result": result, "error": f"{description}: the agent is {status}",
-                   "causes": list(causes)}
+        changes = {
+            "result": result,
+            "error": f"{description}: the agent is {status}",
+            "causes": list(causes),
+        }
     store.add_deployment_event({**event, **changes, "ended": time.time()})
     return result

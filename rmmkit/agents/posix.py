@@ -16,7 +16,7 @@ from typing import Any
 
 from rmmkit.agents.errors import AgentError
 from rmmkit.agents.status import Probe
-from rmmkit.models import Agent
+from rmmkit.declared.models import Agent
 
 STAGING_DEFAULT = "/tmp"
 MARKER_MINUTES = 120  # an older marker is a crashed run, not a deployment in progress
@@ -51,9 +51,12 @@ def marker_path(staging: str, agent: Agent) -> str:
 def probe_script(agent: Agent, staging: str) -> str:
     d = agent.detect
     return PROBE_SCRIPT.format(
-        file=shlex.quote(str(d.get("file", ""))), service=shlex.quote(str(d.get("service", ""))),
+        file=shlex.quote(str(d.get("file", ""))),
+        service=shlex.quote(str(d.get("service", ""))),
         version_command=shlex.quote(str(d.get("version_command", ""))),
-        marker=shlex.quote(marker_path(staging, agent)), minutes=MARKER_MINUTES)
+        marker=shlex.quote(marker_path(staging, agent)),
+        minutes=MARKER_MINUTES,
+    )
 
 
 def parse_probe(output: str) -> tuple[Probe, str]:
@@ -92,16 +95,26 @@ class PosixTarget:
         if uname:
             self.conn.set_platform(uname)
         os_name, arch = self.conn.platform()
-        return Probe(probe.file, probe.service, probe.version_rc, probe.version_output, None,
-                     probe.in_progress, os_name, arch)
+        return Probe(
+            probe.file,
+            probe.service,
+            probe.version_rc,
+            probe.version_output,
+            None,
+            probe.in_progress,
+            os_name,
+            arch,
+        )
 
     def stage(self, local: Path, agent: Agent) -> str:
         folder = f"{self.staging.rstrip('/')}/rmmkit-{agent.name}-{secrets.token_hex(6)}"
         res = self.conn.run(f"mkdir -m 700 {shlex.quote(folder)}")
         if not res.ok:
-            raise AgentError(f"{self.conn.host.name}: cannot create {folder}: "
-                             f"{res.err.strip()[:200]}", host=self.conn.host.name,
-                             code=self._space_code(local, self.staging))
+            raise AgentError(
+                f"{self.conn.host.name}: cannot create {folder}: {res.err.strip()[:200]}",
+                host=self.conn.host.name,
+                code=self._space_code(local, self.staging),
+            )
         remote = f"{folder}/{local.name}"
         try:
             self.conn.put(local, remote)
@@ -109,8 +122,11 @@ class PosixTarget:
             code = self._space_code(local, folder)
             self.cleanup(remote)
             what = "not enough space" if code == "disk_full" else (exc.strerror or str(exc))
-            raise AgentError(f"{self.conn.host.name}: copying {local.name} to {folder} failed: "
-                             f"{what}", host=self.conn.host.name, code=code) from None
+            raise AgentError(
+                f"{self.conn.host.name}: copying {local.name} to {folder} failed: {what}",
+                host=self.conn.host.name,
+                code=code,
+            ) from None
         return remote
 
     def _space_code(self, local: Path, folder: str) -> str:
@@ -128,8 +144,11 @@ class PosixTarget:
         res = self.conn.run(f"sha256sum {q} 2>/dev/null || shasum -a 256 {q}")
         digest = res.out.split()[0].lower() if res.ok and res.out.split() else ""
         if len(digest) != 64:
-            raise AgentError(f"{self.conn.host.name}: cannot compute sha256 of {remote}",
-                             host=self.conn.host.name, code="checksum_mismatch")
+            raise AgentError(
+                f"{self.conn.host.name}: cannot compute sha256 of {remote}",
+                host=self.conn.host.name,
+                code="checksum_mismatch",
+            )
         return digest
 
     def execute(self, command: str, timeout: float) -> Any:

@@ -37,8 +37,12 @@ class AgentState:
     detail: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "version": self.version, "expected": self.expected,
-                "detail": self.detail}
+        return {
+            "status": self.status,
+            "version": self.version,
+            "expected": self.expected,
+            "detail": self.detail,
+        }
 
 
 def version_key(version: str) -> tuple[tuple[int, str], ...]:
@@ -60,12 +64,21 @@ def classify(probe: Probe, expected: str, detect: dict[str, Any]) -> AgentState:
     """Turn observations into a status; ``detect`` is the inventory's Agent.detect."""
     if probe.in_progress:
         return AgentState("in_progress", None, expected, "a deployment is running on the host")
-    version = probe.registry_version or parse_version(probe.version_output,
-                                                      detect.get("version_regex"))
-    evidence = [probe.file is True, probe.service == "active", probe.version_rc == 0,
-                probe.registry_version is not None]
-    checked = [probe.file is not None, probe.service not in (None, "unknown"),
-               probe.version_rc is not None, "registry" in detect]
+    version = probe.registry_version or parse_version(
+        probe.version_output, detect.get("version_regex")
+    )
+    evidence = [
+        probe.file is True,
+        probe.service == "active",
+        probe.version_rc == 0,
+        probe.registry_version is not None,
+    ]
+    checked = [
+        probe.file is not None,
+        probe.service not in (None, "unknown"),
+        probe.version_rc is not None,
+        "registry" in detect,
+    ]
     if not any(evidence):
         if any(checked):
             return AgentState("not_installed", None, expected, "no trace of the agent")
@@ -73,8 +86,9 @@ def classify(probe: Probe, expected: str, detect: dict[str, Any]) -> AgentState:
     if version is None:
         wants_version = "version_command" in detect or "registry" in detect
         if wants_version:
-            return AgentState("unknown", None, expected,
-                              "the agent is present but its version could not be read")
+            return AgentState(
+                "unknown", None, expected, "the agent is present but its version could not be read"
+            )
         return AgentState("installed", None, expected, "present (no version rule declared)")
     if version_key(version) < version_key(expected):
         return AgentState("outdated", version, expected, f"{version} < {expected}")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rmmkit.agents.status import Probe
-from rmmkit.models import Agent
+from rmmkit.declared.models import Agent
 
 
 class AgentTarget(Protocol):

@@ -1,7 +1,7 @@
 """``rmmkit validate``, ``rmmkit schema`` and ``rmmkit inventory list|show``.
 
-Why thin: loading, checking and resolving live in :mod:`rmmkit.loader` and
-:mod:`rmmkit.resolve`; these commands only parse options and render, so the
+Why thin: loading, checking and resolving live in :mod:`rmmkit.declared.loader` and
+:mod:`rmmkit.declared.resolve`; these commands only parse options and render, so the
 portal and tests get the same answers through the Python API.
 """
 
@@ -15,15 +15,15 @@ import click
 from tabulate import tabulate
 
 from rmmkit.cli.groups import cli
+from rmmkit.declared.models import Inventory, Playbook, ResolvedHost
 from rmmkit.errors import EXIT_INVALID_INPUT, InputError
-from rmmkit.models import Inventory, Playbook, ResolvedHost
 
 FORMATS = click.Choice(["table", "json"])
 
 
 def _extra_vars(values: tuple[str, ...]) -> dict[str, Any]:
-    from rmmkit.runplan import parse_extra_vars
-    from rmmkit.yamlmarks import load_yaml
+    from rmmkit.declared.marked_yaml import load_yaml
+    from rmmkit.run.options import parse_extra_vars
 
     def read(path: str) -> Any:
         try:
@@ -78,8 +78,8 @@ def validate_cmd(
     quiet: bool,
 ) -> None:
     """Check inventories and playbooks: YAML, schema, references, templates (exit 3 on error)."""
-    from rmmkit.loader import load_file, load_inventory
-    from rmmkit.plugins import load_plugins
+    from rmmkit.declared.loader import load_file, load_inventory
+    from rmmkit.plugin.manager import load_plugins
 
     plugins = load_plugins()
     variables = _extra_vars(extra_vars)
@@ -108,8 +108,8 @@ def validate_cmd(
 @click.argument("kind", type=click.Choice(["inventory", "playbook", "all"]), default="all")
 def schema_cmd(kind: str) -> None:
     """Print the JSON Schema (with every installed plugin's fragments) for editors."""
-    from rmmkit.plugins import load_plugins
-    from rmmkit.schema import all_schemas, merged_schema
+    from rmmkit.declared.schema import all_schemas, merged_schema
+    from rmmkit.plugin.manager import load_plugins
 
     plugins = load_plugins()
     data = all_schemas(plugins) if kind == "all" else merged_schema(kind, plugins)
@@ -134,7 +134,7 @@ def _inventory_option(func: Any) -> Any:
 
 
 def _load(path: str) -> Inventory:
-    from rmmkit.loader import load_inventory
+    from rmmkit.declared.loader import load_inventory
 
     return load_inventory(path)
 
@@ -144,7 +144,7 @@ def _load(path: str) -> Inventory:
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 def inventory_list(inventory_path: str, fmt: str) -> None:
     """List the sites (ranges, size, credentials, packages) and the static hosts."""
-    from rmmkit.resolve import resolve_host, site_scope, site_view
+    from rmmkit.declared.resolve import resolve_host, site_scope, site_view
 
     inventory = _load(inventory_path)
     sites = []
@@ -189,7 +189,7 @@ def inventory_list(inventory_path: str, fmt: str) -> None:
 
 def effective_rows(host: ResolvedHost) -> list[dict[str, Any]]:
     """``key, value, origin`` rows for ``inventory show`` (secret sources, never values)."""
-    from rmmkit.resolve import effective_settings
+    from rmmkit.declared.resolve import effective_settings
 
     origin = host.origins.get
     rows = [
@@ -245,7 +245,7 @@ def effective_rows(host: ResolvedHost) -> list[dict[str, Any]]:
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 def inventory_show(host: str, inventory_path: str, fmt: str) -> None:
     """Show what applies to HOST (a name or an address) and where each value came from."""
-    from rmmkit.resolve import resolve_address
+    from rmmkit.declared.selection import resolve_address
 
     resolved = resolve_address(_load(inventory_path), host)
     rows = effective_rows(resolved)

@@ -26,9 +26,9 @@ COMMANDS: dict[str, str] = {
     "validate": "rmmkit.cli.declared",
     "schema": "rmmkit.cli.declared",
     "inventory": "rmmkit.cli.declared",
-    "plugins": "rmmkit.cli.plugins_cmd",
-    "runs": "rmmkit.cli.store_cmd",
-    "db": "rmmkit.cli.store_cmd",
+    "plugins": "rmmkit.cli.plugins",
+    "runs": "rmmkit.cli.runs",
+    "db": "rmmkit.cli.runs",
     "lab": "rmmkit.cli.lab",
     "vault": "rmmkit.cli.vault",
     "scan": "rmmkit.cli.scan",
@@ -39,10 +39,10 @@ COMMANDS: dict[str, str] = {
     "scheduler": "rmmkit.cli.scheduler",
 }
 REPORTS: dict[str, str] = {
-    "scan-details": "rmmkit.cli.scan_report",
-    "scan-history": "rmmkit.cli.agents",
-    "scan-config": "rmmkit.cli.schedule",
-    "network-devices": "rmmkit.cli.snmp",
+    "scan-details": "rmmkit.cli.report",
+    "scan-history": "rmmkit.cli.report",
+    "scan-config": "rmmkit.cli.report",
+    "network-devices": "rmmkit.cli.report",
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys([*COMMANDS.values(), *REPORTS.values()]))
 
@@ -93,7 +93,7 @@ def _plugin_commands() -> None:
     """Let plugins add commands (builds a plugin manager only for this invocation)."""
     if os.environ.get("RMMKIT_NO_PLUGIN_COMMANDS"):
         return
-    from rmmkit.plugins import get_plugin_manager
+    from rmmkit.plugin.manager import get_plugin_manager
 
     get_plugin_manager().hook.rmmkit_register_commands(cli=cli)
 

@@ -1,7 +1,7 @@
 """``rmmkit run`` and ``rmmkit completion``.
 
 Why thin: parsing and presentation only; loading, host selection and the run
-itself are :mod:`rmmkit.runsetup` and :mod:`rmmkit.runner`, which the
+itself are :mod:`rmmkit.run.start` and :mod:`rmmkit.run.runner`, which the
 scheduler and the tests call the same way.
 """
 
@@ -16,12 +16,12 @@ from click.shell_completion import CompletionItem, get_completion_class
 
 from rmmkit.cli.groups import cli
 from rmmkit.cli.vault import vault_options
+from rmmkit.declared.models import OutputSpec
 from rmmkit.errors import InputError
-from rmmkit.models import OutputSpec
 
 
 def _complete_outputs(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    from rmmkit.plugins import load_plugins
+    from rmmkit.plugin.manager import load_plugins
 
     try:
         names = list(load_plugins().outputs)
@@ -36,8 +36,8 @@ def _split(values: tuple[str, ...]) -> list[str]:
 
 def _load_vars_file(path: str) -> Any:
     """``-e @vars.yml`` read like every other declared file: times stay text, file:line errors."""
-    from rmmkit.builders import plain
-    from rmmkit.yamlmarks import load_yaml
+    from rmmkit.declared.build import plain
+    from rmmkit.declared.marked_yaml import load_yaml
 
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -125,11 +125,12 @@ def run_cmd(
 ) -> None:
     """Run PLAYBOOK on its targets (hosts of INVENTORY); exit codes in docs/cli.md."""
     from rmmkit.cli.agents import confirm_agent_changes
-    from rmmkit.plugins import load_plugins
-    from rmmkit.runner import RunOptions, exit_code_for
-    from rmmkit.runplan import expand_limit, parse_extra_vars, task_selected
-    from rmmkit.runsetup import load_declared, run_playbook, select_hosts
-    from rmmkit.session import Session
+    from rmmkit.declared.loader import load_declared
+    from rmmkit.plugin.manager import load_plugins
+    from rmmkit.run.options import RunOptions, exit_code_for, expand_limit, parse_extra_vars
+    from rmmkit.run.plan import task_selected
+    from rmmkit.run.session import Session
+    from rmmkit.run.start import run_playbook, select_run_hosts
 
     if resume and no_store:
         raise InputError("--resume needs the store", expected="--resume RUN_ID without --no-store")
@@ -161,7 +162,7 @@ def run_cmd(
             "accept_new_host_keys": accept_new_host_keys,
         },
     ) as session:
-        hosts = select_hosts(session, pb, options.limit)
+        hosts = select_run_hosts(session, pb, options.limit)
         if not hosts and not pb.targets.sites:
             click.echo(
                 f"rmmkit: no host matches the targets of {playbook}"

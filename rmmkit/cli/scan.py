@@ -15,8 +15,8 @@ from typing import Any
 import click
 
 from rmmkit.cli.groups import cli
-from rmmkit.cli.scan_render import ScanEvents, render_rows
-from rmmkit.cli.store_cmd import db_option
+from rmmkit.cli.runs import db_option
+from rmmkit.cli.scan_events import ScanEvents
 from rmmkit.errors import InputError
 
 
@@ -40,36 +40,84 @@ def scan_group() -> None:
 @click.argument("ranges", nargs=-1)
 @click.option("--exclude", "excludes", multiple=True, metavar="RANGE", help="Never touch these.")
 @click.option("--site", default=None, help="Declared site: its ranges, excludes, SNMP communities.")
-@click.option("-i", "--inventory", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              envvar="RMMKIT_INVENTORY", help="Inventory file declaring --site.")
-@click.option("--ports", default=None, metavar="P,P…",
-              help="TCP ports probed when ICMP stays silent ('none': ICMP only).")
-@click.option("--max-rate", type=click.FloatRange(min=1), default=5000.0, show_default=True,
-              help="Packets per second, all probes together.")
+@click.option(
+    "-i",
+    "--inventory",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    envvar="RMMKIT_INVENTORY",
+    help="Inventory file declaring --site.",
+)
+@click.option(
+    "--ports",
+    default=None,
+    metavar="P,P…",
+    help="TCP ports probed when ICMP stays silent ('none': ICMP only).",
+)
+@click.option(
+    "--max-rate",
+    type=click.FloatRange(min=1),
+    default=5000.0,
+    show_default=True,
+    help="Packets per second, all probes together.",
+)
 @click.option("--retries", type=click.IntRange(0, 10), default=1, show_default=True)
-@click.option("--timeout", type=click.FloatRange(min=0.05), default=1.0, show_default=True,
-              help="Seconds an address has to answer after its first packet.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.05),
+    default=1.0,
+    show_default=True,
+    help="Seconds an address has to answer after its first packet.",
+)
 @click.option("--ping-only", is_flag=True, help="Liveness only, no identity (like nmap -sn).")
 @click.option("--dns", "dns_servers", multiple=True, metavar="IP", help="Resolver for reverse DNS.")
 @click.option("--no-dns", is_flag=True, help="No reverse DNS.")
 @click.option("--list", "list_only", is_flag=True, help="Print the exact targets; send nothing.")
 @click.option("--all", "show_all", is_flag=True, help="Table: show offline addresses too.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
-              default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "csv"]),
+    default="table",
+    show_default=True,
+)
 @click.option("--no-store", is_flag=True, help="Do not record the scan in the store.")
 @db_option
-def scan_run(ranges: tuple[str, ...], excludes: tuple[str, ...], site: str | None,
-             inventory: Path | None, ports: str | None, max_rate: float, retries: int,
-             timeout: float, ping_only: bool, dns_servers: tuple[str, ...], no_dns: bool,
-             list_only: bool, show_all: bool, fmt: str, no_store: bool, db_url: str | None,
-             project_dir: Path | None) -> None:
+def scan_run(
+    ranges: tuple[str, ...],
+    excludes: tuple[str, ...],
+    site: str | None,
+    inventory: Path | None,
+    ports: str | None,
+    max_rate: float,
+    retries: int,
+    timeout: float,
+    ping_only: bool,
+    dns_servers: tuple[str, ...],
+    no_dns: bool,
+    list_only: bool,
+    show_all: bool,
+    fmt: str,
+    no_store: bool,
+    db_url: str | None,
+    project_dir: Path | None,
+) -> None:
     """Scan RANGE… (or the ranges of --site) and print one row per address."""
     from rmmkit.discovery.api import ScanRequest, execute
 
     request = ScanRequest(
-        ranges=list(ranges), excludes=list(excludes), site=site, inventory=inventory,
-        ports=ports, max_rate=max_rate, retries=retries, timeout=timeout, ping_only=ping_only,
-        dns_servers=list(dns_servers) if dns_servers else None, rdns=not no_dns)
+        ranges=list(ranges),
+        excludes=list(excludes),
+        site=site,
+        inventory=inventory,
+        ports=ports,
+        max_rate=max_rate,
+        retries=retries,
+        timeout=timeout,
+        ping_only=ping_only,
+        dns_servers=list(dns_servers) if dns_servers else None,
+        rdns=not no_dns,
+    )
     scope, site_name, prepared = request.prepare()
     if list_only:
         targets = list(scope)
@@ -90,15 +138,26 @@ def scan_run(ranges: tuple[str, ...], excludes: tuple[str, ...], site: str | Non
         events.close()
         if store is not None:
             store.close()
-    render_rows(outcome.rows(), fmt, sys.stdout, show_all=show_all, events=events)
+    if fmt == "jsonl":
+        for row in outcome.rows():
+            events.host(row)
+    else:
+        from rmmkit.reports.render import render
+        from rmmkit.reports.scan_details import scan_table
+
+        table = scan_table(outcome.rows(), online_only=fmt == "table" and not show_all)
+        render(table, fmt, sys.stdout)
     if fmt == "jsonl":
         events.emit(outcome.finish_event(site_name, prepared.notes))
     if fmt != "jsonl":  # a one-line summary on stderr; jsonl has it as the scan_finish event
         sys.stdout.flush()
         took = outcome.result.ended - outcome.result.started
-        click.echo(f"{outcome.alive_count} online of {len(outcome.targets)} addresses in "
-                   f"{took:.2f} s ({outcome.result.sweep.packets} packets)"
-                   + (f"; scan {outcome.scan_id}" if outcome.scan_id else ""), err=True)
+        click.echo(
+            f"{outcome.alive_count} online of {len(outcome.targets)} addresses in "
+            f"{took:.2f} s ({outcome.result.sweep.packets} packets)"
+            + (f"; scan {outcome.scan_id}" if outcome.scan_id else ""),
+            err=True,
+        )
 
 
 @scan_group.command("diff")
@@ -106,15 +165,18 @@ def scan_run(ranges: tuple[str, ...], excludes: tuple[str, ...], site: str | Non
 @click.argument("scans", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @db_option
-def scan_diff(site: str | None, scans: tuple[str, ...], fmt: str, db_url: str | None,
-              project_dir: Path | None) -> None:
+def scan_diff(
+    site: str | None, scans: tuple[str, ...], fmt: str, db_url: str | None, project_dir: Path | None
+) -> None:
     """New / gone / changed hosts between SCAN_A and SCAN_B (default: the site's last two)."""
     from rmmkit.discovery.diff import diff_scans, pick_scans
     from rmmkit.store import open_store
 
     if len(scans) not in (0, 2):
-        raise InputError(f"scan diff takes two scan ids, got {len(scans)}",
-                         expected="SCAN_A SCAN_B, or --site S for its two latest scans")
+        raise InputError(
+            f"scan diff takes two scan ids, got {len(scans)}",
+            expected="SCAN_A SCAN_B, or --site S for its two latest scans",
+        )
     store = open_store(db_url, project_dir)
     try:
         older, newer = pick_scans(store, site, scans)
@@ -130,15 +192,25 @@ def scan_diff(site: str | None, scans: tuple[str, ...], fmt: str, db_url: str | 
 def _print_diff(older: str, newer: str, changes: dict[str, Any]) -> None:
     from tabulate import tabulate
 
-    click.echo(f"scan {older} → {newer}: {len(changes['new'])} new, {len(changes['gone'])} gone, "
-               f"{len(changes['changed'])} changed")
-    table = [["new", r["ip"], r.get("hostname", ""), r.get("resource_type", "")]
-             for r in changes["new"]]
-    table += [["gone", r["ip"], r.get("hostname", ""), r.get("resource_type", "")]
-              for r in changes["gone"]]
-    table += [["changed", c["ip"], ", ".join(f"{k}: {v[0]!r} → {v[1]!r}" for k, v in
-                                             c["fields"].items()), ""] for c in changes["changed"]]
+    click.echo(
+        f"scan {older} → {newer}: {len(changes['new'])} new, {len(changes['gone'])} gone, "
+        f"{len(changes['changed'])} changed"
+    )
+    table = [
+        ["new", r["ip"], r.get("hostname", ""), r.get("resource_type", "")] for r in changes["new"]
+    ]
+    table += [
+        ["gone", r["ip"], r.get("hostname", ""), r.get("resource_type", "")]
+        for r in changes["gone"]
+    ]
+    table += [
+        [
+            "changed",
+            c["ip"],
+            ", ".join(f"{k}: {v[0]!r} → {v[1]!r}" for k, v in c["fields"].items()),
+            "",
+        ]
+        for c in changes["changed"]
+    ]
     if table:
         click.echo(tabulate(table, headers=["change", "ip", "what", "type"]))
-
-from rmmkit.cli import scan_report as _scan_report  # noqa: E402,F401  (attaches report scan-details)

@@ -1,4 +1,4 @@
-"""``rmmkit schedule list|next|check|export`` and ``rmmkit report scan-config``.
+"""``rmmkit schedule list|next|check|export``.
 
 Why thin: loading, next-run computation, conflict detection, export and the
 scheduler loop live in :mod:`rmmkit.schedules`; these commands parse options
@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
-from rmmkit.cli.groups import cli, report
+from rmmkit.cli.groups import cli
 from rmmkit.cli.schedule_options import (
     db_options,
     declared_options,
@@ -212,51 +212,3 @@ def schedule_export(
             click.echo(str(out_dir / name))
         else:
             click.echo(f"# --- {name} ---\n{text}")
-
-
-@report.command("scan-config")
-@declared_options
-@click.option("--site", "sites", multiple=True, help="Only these sites (repeatable).")
-@click.option(
-    "-n",
-    "--count",
-    type=click.IntRange(1, 100),
-    default=3,
-    show_default=True,
-    help="Next runs shown per schedule.",
-)
-@click.option("--from", "start", metavar="ISO", help="Next runs after this moment (default: now).")
-@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
-def report_scan_config(
-    project_dir: Path | None,
-    playbook_paths: tuple[Path, ...],
-    inventory: Path | None,
-    sites: tuple[str, ...],
-    count: int,
-    start: str | None,
-    as_json: bool,
-) -> None:
-    """Every schedule by site: ranges, excludes, credential names, frequency, next runs."""
-    from rmmkit.schedules.report import scan_config_rows
-
-    project, now = project_of(project_dir), parse_from(start)
-    rows = scan_config_rows(
-        load_entries(project, playbook_paths, inventory), now, count, set(sites)
-    )
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
-        return
-    table = [
-        [
-            r["site"],
-            r["schedule"],
-            "\n".join(r["ranges"]),
-            "\n".join(r["excludes"]) or "-",
-            ", ".join(r["credentials"]) or "-",
-            r["frequency"],
-            "\n".join(r["next_runs"]),
-        ]
-        for r in rows
-    ]
-    headers = ["site", "schedule", "ranges", "excludes", "credentials", "frequency", "next runs"]
-    click.echo(tabulate(table, headers, tablefmt="grid" if table else "simple"))

@@ -56,9 +56,9 @@ def scheduler_run(
     drain: float,
 ) -> None:
     """Start due scans exactly once; catch up per misfire policy; SIGTERM stops cleanly."""
-    from rmmkit.plugins import load_plugins
+    from rmmkit.plugin.manager import load_plugins
     from rmmkit.schedules.launch import run_entry
-    from rmmkit.schedules.runner import Scheduler
+    from rmmkit.schedules.scheduler import Scheduler
     from rmmkit.store import open_store
 
     project = project_of(project_dir)

@@ -1,4 +1,4 @@
-"""``rmmkit report network-devices`` and ad-hoc ``rmmkit snmp get|walk|identify``.
+"""Ad-hoc ``rmmkit snmp get|walk|identify``.
 
 Why secrets come from the environment or the inventory here: a community or
 v3 key on the command line would sit in argv (``ps``, shell history), so the
@@ -8,15 +8,12 @@ options name an environment variable or an inventory credential instead.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from rmmkit.cli.groups import cli, report
-from rmmkit.cli.snmp_report import KINDS, render_report
-from rmmkit.cli.store_cmd import db_option
+from rmmkit.cli.groups import cli
 from rmmkit.errors import InputError, UnknownReference
 from rmmkit.secrets.values import Secret
 
@@ -63,9 +60,9 @@ def _auth(params: dict[str, Any]) -> Any:
 
 
 def _auth_from_inventory(name: str, inventory: Path | None, version: str) -> Any:
-    from rmmkit.loader import load_inventory
+    from rmmkit.declared.loader import load_inventory
+    from rmmkit.run.session import Session
     from rmmkit.secrets.credentials import materialize
-    from rmmkit.session import Session
     from rmmkit.snmp.auth import SnmpAuth
 
     if inventory is None:
@@ -197,7 +194,7 @@ def snmp_identify(address: str, do_poll: bool, fmt: str, **params: Any) -> None:
     """Classify the device at ADDRESS (and with --poll, fill its network-device tab)."""
     import json
 
-    from rmmkit.plugins import load_plugins
+    from rmmkit.plugin.manager import load_plugins
     from rmmkit.snmp.classify import ruleset_from_plugins
     from rmmkit.snmp.client import run_sync
     from rmmkit.snmp.identify import identify
@@ -226,23 +223,3 @@ def snmp_identify(address: str, do_poll: bool, fmt: str, **params: Any) -> None:
             f"note: answered with SNMP v{data['snmp_version']}; SNMP v3 authPriv is recommended",
             err=True,
         )
-
-
-@report.command("network-devices")
-@click.option("--kind", type=click.Choice(KINDS), required=True, help="The network-device tab.")
-@click.option("--site", default=None)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
-@db_option
-def network_devices(
-    kind: str, site: str | None, fmt: str, db_url: str | None, project_dir: Path | None
-) -> None:
-    """Network devices of one kind (UPS, printer, firewall, router, switch, Linux, ICMP, SNMP)."""
-    from rmmkit.store import open_store
-
-    store = open_store(db_url, project_dir)
-    try:
-        facts = store.facts(kind="snmp", site=site)
-    finally:
-        store.close()
-    for warning in render_report(facts, kind, fmt, sys.stdout):
-        click.echo(f"note: {warning}", err=True)

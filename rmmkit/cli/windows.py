@@ -67,10 +67,10 @@ def _materials(params: dict[str, Any]) -> tuple[list[Any], Any]:
 
 
 def _from_inventory(names: tuple[str, ...], inventory: Path | None) -> tuple[list[Any], Any]:
-    from rmmkit.loader import load_inventory
-    from rmmkit.scope import Scope
+    from rmmkit.declared.loader import load_inventory
+    from rmmkit.declared.scope import Scope
+    from rmmkit.run.session import Session
     from rmmkit.secrets.credentials import materialize
-    from rmmkit.session import Session
     from rmmkit.windows.transport import WINDOWS_KINDS
 
     if inventory is None:

@@ -1,7 +1,7 @@
 """The discovery entry points shared by ``rmmkit scan`` and the ``discover`` action.
 
 Why a request object: the CLI and playbooks pass the same knobs; turning
-them into a :class:`~rmmkit.scope.Scope` and probe options in one place keeps
+them into a :class:`~rmmkit.declared.scope.Scope` and probe options in one place keeps
 both paths identical, including their error messages.
 """
 
@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rmmkit.declared.scope import Scope
 from rmmkit.discovery.identity import IdentityOptions
 from rmmkit.discovery.liveness import SweepOptions
 from rmmkit.discovery.record import record_scan
 from rmmkit.discovery.scan import Event, ScanResult, run_scan
 from rmmkit.discovery.sitecfg import ports_from, site_scan
 from rmmkit.errors import InputError
-from rmmkit.scope import Scope
 
 ADHOC_SITE = "adhoc"
 MAX_SCAN_SIZE = 1 << 20  # a /12: beyond that, split the scan
@@ -54,7 +54,7 @@ class ScanRequest:
         communities: tuple[Any, ...] = ()
         notes: tuple[str, ...] = ()
         if self.site:
-            from rmmkit.session import Session
+            from rmmkit.run.session import Session
 
             inventory = self._inventory()
             session = self.session or Session.create(inventory=inventory)
@@ -63,27 +63,39 @@ class ScanRequest:
             excludes += [e for e in declared.site.excludes if e not in excludes]
             communities, notes = declared.snmp, declared.notes
         if not ranges:
-            raise InputError("nothing to scan: no RANGE given and no --site with ranges",
-                             expected="RANGE… (10.0.0.0/24, 10.0.0.10-10.0.0.20) or --site S")
+            raise InputError(
+                "nothing to scan: no RANGE given and no --site with ranges",
+                expected="RANGE… (10.0.0.0/24, 10.0.0.10-10.0.0.20) or --site S",
+            )
         scope = Scope(ranges, excludes, cap=MAX_SCAN_SIZE)
-        sweep = SweepOptions(ports=ports_from(self.ports), max_rate=self.max_rate,
-                             retries=self.retries, timeout=self.timeout)
-        identity = None if self.ping_only else IdentityOptions(
-            timeout=self.identity_timeout, rdns=self.rdns,
-            dns_servers=tuple(self.dns_servers) if self.dns_servers is not None else None,
-            communities=communities)
+        sweep = SweepOptions(
+            ports=ports_from(self.ports),
+            max_rate=self.max_rate,
+            retries=self.retries,
+            timeout=self.timeout,
+        )
+        identity = (
+            None
+            if self.ping_only
+            else IdentityOptions(
+                timeout=self.identity_timeout,
+                rdns=self.rdns,
+                dns_servers=tuple(self.dns_servers) if self.dns_servers is not None else None,
+                communities=communities,
+            )
+        )
         return scope, self.site or ADHOC_SITE, Prepared(sweep, identity, ranges, excludes, notes)
 
     def _inventory(self) -> Any:
         if self.inventory is None or not isinstance(self.inventory, str | Path):
             return self.inventory
-        from rmmkit.loader import load_inventory
+        from rmmkit.declared.loader import load_inventory
 
         return load_inventory(self.inventory)
 
 
 @dataclass
-class Outcome:
+class ScanOutcome:
     result: ScanResult
     scan_id: str | None = None
 
@@ -93,10 +105,16 @@ class Outcome:
 
     def finish_event(self, site: str, notes: tuple[str, ...] = ()) -> dict[str, Any]:
         result = self.result
-        return {"event": "scan_finish", "scan_id": self.scan_id, "site": site,
-                "targets": len(result.targets), "online": result.alive_count,
-                "packets": result.sweep.packets,
-                "seconds": round(result.ended - result.started, 3), "notes": list(notes)}
+        return {
+            "event": "scan_finish",
+            "scan_id": self.scan_id,
+            "site": site,
+            "targets": len(result.targets),
+            "online": result.alive_count,
+            "packets": result.sweep.packets,
+            "seconds": round(result.ended - result.started, 3),
+            "notes": list(notes),
+        }
 
     @property
     def targets(self) -> Any:
@@ -106,12 +124,20 @@ class Outcome:
         return self.result.rows()
 
 
-def execute(prepared: Prepared, scope: Scope, emit: Event | None = None, *, store: Any = None,
-            site: str = ADHOC_SITE, run_id: str | None = None) -> Outcome:
+def execute(
+    prepared: Prepared,
+    scope: Scope,
+    emit: Event | None = None,
+    *,
+    store: Any = None,
+    site: str = ADHOC_SITE,
+    run_id: str | None = None,
+) -> ScanOutcome:
     """Run the scan and record it when a store is given (the caller emits ``finish_event``)."""
     result = run_scan(scope, prepared.sweep, prepared.identity, emit)
     scan_id = None
     if store is not None:
-        scan_id = record_scan(store, site, prepared.ranges, prepared.excludes, result.rows(),
-                              run_id=run_id)
-    return Outcome(result, scan_id)
+        scan_id = record_scan(
+            store, site, prepared.ranges, prepared.excludes, result.rows(), run_id=run_id
+        )
+    return ScanOutcome(result, scan_id)

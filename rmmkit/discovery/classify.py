@@ -23,13 +23,28 @@ def _hints(words: str, enterprises: str) -> re.Pattern[str]:
 # Checked in this order: a UPS whose sysDescr mentions "switch" is still a UPS.
 DEVICE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ups", _hints(r"\bups\b|powernet|smart-ups|eaton|apc web|uninterruptible", "318|534|935")),
-    ("printer", _hints(r"printer|jetdirect|laserjet|officejet|lexmark|ricoh|kyocera|xerox|brother",
-                       "11.2.3.9|367|641|1602|2435")),
-    ("firewall", _hints(r"firewall|fortigate|fortios|pfsense|opnsense|sonicwall|palo alto|pan-os"
-                        r"|\basa\b|watchguard", "12356|25461|8741")),
+    (
+        "printer",
+        _hints(
+            r"printer|jetdirect|laserjet|officejet|lexmark|ricoh|kyocera|xerox|brother",
+            "11.2.3.9|367|641|1602|2435",
+        ),
+    ),
+    (
+        "firewall",
+        _hints(
+            r"firewall|fortigate|fortios|pfsense|opnsense|sonicwall|palo alto|pan-os"
+            r"|\basa\b|watchguard",
+            "12356|25461|8741",
+        ),
+    ),
     ("router", _hints(r"router|routeros|mikrotik|junos|\bisr\d|edgeos|vyos", "14988|2636|41112")),
-    ("switch", _hints(r"switch|catalyst|procurve|aruba|nexus|powerconnect|netgear",
-                      "9.1|11.2.3.7|674.10895")),
+    (
+        "switch",
+        _hints(
+            r"switch|catalyst|procurve|aruba|nexus|powerconnect|netgear", "9.1|11.2.3.7|674.10895"
+        ),
+    ),
 )
 GENERAL_OS = re.compile(r"\s*(linux|freebsd|hardware:.*software: windows|microsoft windows)", re.I)
 SERVER_OS = re.compile(r"windows server|server 20\d\d", re.I)
@@ -89,9 +104,12 @@ def classify(ev: Evidence) -> Classified:
     """The host name, OS and resource type of one live host, each with its origin."""
     out = Classified()
     src = out.sources
-    names = ((ev.rdns, "reverse dns"), (ev.smb.get("server_name", ""), "smb ntlm challenge"),
-             (ev.netbios.get("name", ""), "netbios node status"),
-             (ev.snmp.get("sys_name", ""), ev.snmp_via or "snmp sysName"))
+    names = (
+        (ev.rdns, "reverse dns"),
+        (ev.smb.get("server_name", ""), "smb ntlm challenge"),
+        (ev.netbios.get("name", ""), "netbios node status"),
+        (ev.snmp.get("sys_name", ""), ev.snmp_via or "snmp sysName"),
+    )
     for value, origin in names:
         if value:
             out.hostname, src["hostname"] = value, origin
@@ -102,8 +120,10 @@ def classify(ev: Evidence) -> Classified:
         (smb_os, smb_origin),
         (_snmp_os(sys_descr), f"snmp sysDescr ({ev.snmp_via})" if ev.snmp_via else "snmp sysDescr"),
         (os_from_ssh(ev.ssh_banner), "ssh banner"),
-        ("Windows (NetBIOS/SMB)" if ev.netbios and not ev.ssh_banner else "",
-         "netbios node status"),
+        (
+            "Windows (NetBIOS/SMB)" if ev.netbios and not ev.ssh_banner else "",
+            "netbios node status",
+        ),
         (os_from_ttl(ev.ttl), "icmp ttl"),
     )
     for value, origin in candidates:

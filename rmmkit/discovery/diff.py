@@ -19,18 +19,23 @@ def pick_scans(store: Any, site: str | None, ids: tuple[str, ...] | list[str]) -
         known = {s["scan_id"]: s for s in store.scans(site=site)}
         for scan_id in ids:
             if scan_id not in known:
-                raise InputError(f"no scan {scan_id!r}" + (f" of site {site!r}" if site else ""),
-                                 expected="an id listed by `rmmkit report scan-details --scans`")
+                raise InputError(
+                    f"no scan {scan_id!r}" + (f" of site {site!r}" if site else ""),
+                    expected="an id listed by `rmmkit report scan-details --scans`",
+                )
         first, second = (known[i] for i in ids)
         ordered = sorted((first, second), key=lambda s: s["started"])
         return ordered[0]["scan_id"], ordered[1]["scan_id"]
     if not site:
-        raise InputError("scan diff needs two scan ids or --site",
-                         expected="SCAN_A SCAN_B or --site S")
+        raise InputError(
+            "scan diff needs two scan ids or --site", expected="SCAN_A SCAN_B or --site S"
+        )
     finished = [s for s in store.scans(site=site) if s["status"] == "finished"]
     if len(finished) < 2:
-        raise InputError(f"site {site!r} has {len(finished)} finished scan(s); a diff needs two",
-                         expected="two scans of the site (run `rmmkit scan --site` again)")
+        raise InputError(
+            f"site {site!r} has {len(finished)} finished scan(s); a diff needs two",
+            expected="two scans of the site (run `rmmkit scan --site` again)",
+        )
     return finished[1]["scan_id"], finished[0]["scan_id"]
 
 
@@ -45,8 +50,11 @@ def diff_scans(older: list[dict[str, Any]], newer: list[dict[str, Any]]) -> dict
     changed = []
     for ip in after:
         if ip in before:
-            fields = {k: (before[ip].get(k) or "", after[ip].get(k) or "") for k in COMPARED
-                      if (before[ip].get(k) or "") != (after[ip].get(k) or "")}
+            fields = {
+                k: (before[ip].get(k) or "", after[ip].get(k) or "")
+                for k in COMPARED
+                if (before[ip].get(k) or "") != (after[ip].get(k) or "")
+            }
             if fields:
                 changed.append({"ip": ip, "fields": fields})
     return {"new": new, "gone": gone, "changed": changed}

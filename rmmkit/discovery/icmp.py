@@ -29,8 +29,14 @@ ECHO_REQUEST, ECHO_REPLY, DEST_UNREACHABLE, TIME_EXCEEDED = 8, 0, 3, 11
 IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)
 _PACKET = struct.Struct("!BBHHHII")  # type, code, checksum, id, seq, magic, target index
 MAX_BURST = 256  # packets sent per loop turn before the reply reader gets its turn
-_UNREACH_CODES = {0: "network unreachable", 1: "host unreachable", 3: "port unreachable",
-                  9: "network prohibited", 10: "host prohibited", 13: "administratively prohibited"}
+_UNREACH_CODES = {
+    0: "network unreachable",
+    1: "host unreachable",
+    3: "port unreachable",
+    9: "network prohibited",
+    10: "host prohibited",
+    13: "administratively prohibited",
+}
 
 
 @dataclass(slots=True)
@@ -52,8 +58,9 @@ def open_icmp_socket(privileged: bool | None = None) -> tuple[socket.socket, boo
     kinds = [True, False] if privileged is None else [privileged]
     for raw in kinds:
         try:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_RAW if raw else socket.SOCK_DGRAM,
-                                 socket.IPPROTO_ICMP)
+            sock = socket.socket(
+                socket.AF_INET, socket.SOCK_RAW if raw else socket.SOCK_DGRAM, socket.IPPROTO_ICMP
+            )
         except PermissionError as exc:
             errors.append(f"{'raw' if raw else 'ping'} socket: {exc.strerror}")
             continue
@@ -69,8 +76,10 @@ def open_icmp_socket(privileged: bool | None = None) -> tuple[socket.socket, boo
     raise TransportError(
         "cannot open an ICMP socket (" + "; ".join(errors) + ")",
         code="icmp_denied",
-        causes=["not root and net.ipv4.ping_group_range excludes this group",
-                "run as root, or widen ping_group_range, or scan with TCP ports only"],
+        causes=[
+            "not root and net.ipv4.ping_group_range excludes this group",
+            "run as root, or widen ping_group_range, or scan with TCP ports only",
+        ],
     )
 
 
@@ -82,10 +91,18 @@ class IcmpEngine:
     after an address's first packet if it has not answered (the TCP fallback).
     """
 
-    def __init__(self, targets: Sequence[int], *, bucket: TokenBucket, timeout: float = 1.0,
-                 retries: int = 1, check: Callable[[str], object] | None = None,
-                 on_silent: Callable[[int], None] | None = None, silent_after: float | None = None,
-                 privileged: bool | None = None) -> None:
+    def __init__(
+        self,
+        targets: Sequence[int],
+        *,
+        bucket: TokenBucket,
+        timeout: float = 1.0,
+        retries: int = 1,
+        check: Callable[[str], object] | None = None,
+        on_silent: Callable[[int], None] | None = None,
+        silent_after: float | None = None,
+        privileged: bool | None = None,
+    ) -> None:
         self.targets = targets
         self.bucket, self.timeout, self.retries = bucket, float(timeout), max(0, int(retries))
         self.check, self.on_silent = check, on_silent
@@ -104,8 +121,15 @@ class IcmpEngine:
 
     def packet(self, index: int, attempt: int) -> bytes:
         """An echo request whose payload names the target index (reply matching)."""
-        total = ((ECHO_REQUEST << 8) + self._ident + attempt + (self._magic >> 16)
-                 + (self._magic & 0xFFFF) + (index >> 16) + (index & 0xFFFF))
+        total = (
+            (ECHO_REQUEST << 8)
+            + self._ident
+            + attempt
+            + (self._magic >> 16)
+            + (self._magic & 0xFFFF)
+            + (index >> 16)
+            + (index & 0xFFFF)
+        )
         return _PACKET.pack(ECHO_REQUEST, 0, _fold(total), self._ident, attempt, self._magic, index)
 
     async def run(self) -> None:
@@ -238,8 +262,14 @@ class IcmpEngine:
                 data, anc, _flags, addr = sock.recvmsg(2048, 64)
             except OSError:  # BlockingIOError included: the queue is empty
                 return
-            ttl = next((int.from_bytes(d[:4], sys.byteorder) for lvl, typ, d in anc
-                        if lvl == socket.IPPROTO_IP and typ == socket.IP_TTL), None)
+            ttl = next(
+                (
+                    int.from_bytes(d[:4], sys.byteorder)
+                    for lvl, typ, d in anc
+                    if lvl == socket.IPPROTO_IP and typ == socket.IP_TTL
+                ),
+                None,
+            )
             self._handle(data, addr[0], ttl, now)
 
     def _drain_raw(self, sock: socket.socket) -> None:
@@ -258,9 +288,13 @@ class IcmpEngine:
             kind = data[ihl]
             if kind == ECHO_REPLY and len(data) >= ihl + _PACKET.size:
                 _k, _c, _s, got_ident, seq, got_magic, index = unpack(data, ihl)
-                if (got_ident == ident and got_magic == magic and index < n
-                        and data[12:16] == targets[index].to_bytes(4, "big")
-                        and index not in replies):  # a reply from another address is no proof
+                if (
+                    got_ident == ident
+                    and got_magic == magic
+                    and index < n
+                    and data[12:16] == targets[index].to_bytes(4, "big")
+                    and index not in replies
+                ):  # a reply from another address is no proof
                     replies[index] = EchoReply(now - first[index], data[8], seq)
             elif kind in (DEST_UNREACHABLE, TIME_EXCEEDED):
                 self._handle_error(data[ihl:], socket.inet_ntoa(data[12:16]))

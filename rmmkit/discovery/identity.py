@@ -50,8 +50,9 @@ class IdentityOptions:
     concurrency: int = 128
 
 
-def _resolvers(options: IdentityOptions,
-               check: Callable[[str], object] | None) -> tuple[list[str], str]:
+def _resolvers(
+    options: IdentityOptions, check: Callable[[str], object] | None
+) -> tuple[list[str], str]:
     """Name servers rDNS may use: declared ones, or system ones that are loopback / in scope."""
     if options.dns_servers is not None:
         return list(options.dns_servers), ""
@@ -80,8 +81,13 @@ def _resolvers(options: IdentityOptions,
 class Identifier:
     """Runs the identity probes of one scan on the scan's loop and a small thread pool."""
 
-    def __init__(self, options: IdentityOptions, *, bucket: TokenBucket,
-                 check: Callable[[str], object] | None = None) -> None:
+    def __init__(
+        self,
+        options: IdentityOptions,
+        *,
+        bucket: TokenBucket,
+        check: Callable[[str], object] | None = None,
+    ) -> None:
         self.options, self.bucket, self.check = options, bucket, check
         self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="rmmkit-identity")
         self._snmp = SnmpIdentity(list(options.communities), timeout=min(options.timeout, 2.0))
@@ -95,8 +101,9 @@ class Identifier:
                 self._resolver = dns.asyncresolver.Resolver(configure=False)
                 self._resolver.nameservers = servers
 
-    async def identify(self, hosts: list[Evidence],
-                       on_done: Callable[[int], None] | None = None) -> None:
+    async def identify(
+        self, hosts: list[Evidence], on_done: Callable[[int], None] | None = None
+    ) -> None:
         """Fill ``hosts`` in place; ``on_done(count)`` after each host (progress)."""
         done = 0
         try:
@@ -117,8 +124,13 @@ class Identifier:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def _port_check(self, hosts: list[Evidence]) -> None:
-        prober = TcpProber(IDENTITY_PORTS, bucket=self.bucket, timeout=self.options.timeout,
-                           check=self.check, stop_at_first=False)
+        prober = TcpProber(
+            IDENTITY_PORTS,
+            bucket=self.bucket,
+            timeout=self.options.timeout,
+            check=self.check,
+            stop_at_first=False,
+        )
         task = asyncio.ensure_future(prober.run())
         deadline = time.monotonic() + min(self.options.timeout, 2.0)
         for evidence in hosts:
@@ -158,8 +170,9 @@ class Identifier:
 
     async def _ssh(self, ev: Evidence) -> None:
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(ev.ip, 22),
-                                                    self.options.timeout)
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(ev.ip, 22), self.options.timeout
+            )
             try:
                 line = await asyncio.wait_for(reader.readline(), self.options.timeout)
             finally:
@@ -168,8 +181,9 @@ class Identifier:
         except (TimeoutError, OSError) as exc:
             ev.notes.append(f"ssh banner: {type(exc).__name__}")
 
-    async def _threaded(self, ev: Evidence, what: str,
-                        func: Callable[[str], dict[str, Any]]) -> None:
+    async def _threaded(
+        self, ev: Evidence, what: str, func: Callable[[str], dict[str, Any]]
+    ) -> None:
         loop = asyncio.get_running_loop()
         try:
             setattr(ev, what, await loop.run_in_executor(self._pool, func, ev.ip))

@@ -48,17 +48,22 @@ class SweepResult:
     icmp_mode: str = ""  # raw | ping | unavailable
 
     def __repr__(self) -> str:
-        return (f"SweepResult(alive={len(self.alive)}, silent={len(self.errors)}, "
-                f"packets={self.packets})")
+        return (
+            f"SweepResult(alive={len(self.alive)}, silent={len(self.errors)}, "
+            f"packets={self.packets})"
+        )
 
 
 def _text(ip: int) -> str:
     return socket.inet_ntoa(ip.to_bytes(4, "big"))
 
 
-async def sweep(targets: Sequence[int], options: SweepOptions,
-                check: Callable[[str], object] | None = None,
-                on_progress: Callable[[int], None] | None = None) -> SweepResult:
+async def sweep(
+    targets: Sequence[int],
+    options: SweepOptions,
+    check: Callable[[str], object] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> SweepResult:
     """Probe every IPv4 address in ``targets`` (ints); ``check`` is the scope guard.
 
     ``on_progress(addresses_started)`` is called about ten times a second.
@@ -72,9 +77,15 @@ async def sweep(targets: Sequence[int], options: SweepOptions,
         assert engine is not None
         tcp.probe(_text(targets[index]), engine.deadline(index))
 
-    engine = IcmpEngine(targets, bucket=bucket, timeout=options.timeout, retries=options.retries,
-                        check=check, on_silent=on_silent if options.ports else None,
-                        privileged=options.privileged)
+    engine = IcmpEngine(
+        targets,
+        bucket=bucket,
+        timeout=options.timeout,
+        retries=options.retries,
+        check=check,
+        on_silent=on_silent if options.ports else None,
+        privileged=options.privileged,
+    )
     tcp_task = asyncio.ensure_future(tcp.run())
     ticker = asyncio.ensure_future(_tick(engine, on_progress)) if on_progress else None
     try:

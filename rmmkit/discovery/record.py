@@ -12,8 +12,15 @@ from typing import Any
 BATCH = 2000
 
 
-def record_scan(store: Any, site: str, ranges: list[str], excludes: list[str],
-                rows: Iterable[dict[str, Any]], *, run_id: str | None = None) -> str:
+def record_scan(
+    store: Any,
+    site: str,
+    ranges: list[str],
+    excludes: list[str],
+    rows: Iterable[dict[str, Any]],
+    *,
+    run_id: str | None = None,
+) -> str:
     """Store every row under a new scan of ``site``; returns the scan id."""
     scan_id = store.begin_scan(site, ranges, excludes, run_id=run_id)
     batch: list[dict[str, Any]] = []

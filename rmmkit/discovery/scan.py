@@ -17,17 +17,29 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from rmmkit.declared.scope import Scope
 from rmmkit.discovery.classify import Classified, classify
 from rmmkit.discovery.identity import Evidence, Identifier, IdentityOptions
 from rmmkit.discovery.liveness import Alive, SweepOptions, SweepResult, sweep
 from rmmkit.discovery.neighbours import is_locally_administered, mac_vendor, neighbour_macs
 from rmmkit.discovery.rate import TokenBucket
 from rmmkit.errors import InputError
-from rmmkit.scope import Scope
 
 Event = Callable[[dict[str, Any]], None]
-ROW_KEYS = ("ip", "hostname", "mac", "mac_vendor", "os", "agent_status", "resource_type",
-            "machine_status", "description", "found_by", "sources", "extra")
+ROW_KEYS = (
+    "ip",
+    "hostname",
+    "mac",
+    "mac_vendor",
+    "os",
+    "agent_status",
+    "resource_type",
+    "machine_status",
+    "description",
+    "found_by",
+    "sources",
+    "extra",
+)
 
 
 def targets_of(scope: Scope) -> array:
@@ -35,8 +47,10 @@ def targets_of(scope: Scope) -> array:
     out = array("I")
     for version, first, last in scope.intervals():
         if version != 4:
-            raise InputError(f"IPv6 range in scope ({scope!r}): discovery sweeps IPv4 only",
-                             expected="IPv4 ranges")
+            raise InputError(
+                f"IPv6 range in scope ({scope!r}): discovery sweeps IPv4 only",
+                expected="IPv4 ranges",
+            )
         out.extend(range(first, last + 1))
     return out
 
@@ -50,7 +64,8 @@ class ScanResult:
     started: float = 0.0
     ended: float = 0.0
     _quick: dict[tuple[Any, ...], tuple[Classified, dict[str, str]]] = field(
-        default_factory=dict, repr=False)
+        default_factory=dict, repr=False
+    )
 
     @property
     def alive_count(self) -> int:
@@ -67,10 +82,20 @@ class ScanResult:
     def row(self, index: int, ip: str) -> dict[str, Any]:
         alive = self.sweep.alive.get(index)
         if alive is None:
-            return {"ip": ip, "hostname": "", "mac": "", "mac_vendor": "", "os": "",
-                    "agent_status": "unknown", "resource_type": "", "machine_status": "offline",
-                    "description": self.sweep.errors.get(index, "no answer"), "found_by": "",
-                    "sources": {"machine_status": "no answer to any probe"}, "extra": {}}
+            return {
+                "ip": ip,
+                "hostname": "",
+                "mac": "",
+                "mac_vendor": "",
+                "os": "",
+                "agent_status": "unknown",
+                "resource_type": "",
+                "machine_status": "offline",
+                "description": self.sweep.errors.get(index, "no answer"),
+                "found_by": "",
+                "sources": {"machine_status": "no answer to any probe"},
+                "extra": {},
+            }
         ev = self.evidence.get(index)
         mac = self.macs.get(ip, "")
         if ev is None:  # liveness only: many rows share one classification
@@ -91,9 +116,11 @@ class ScanResult:
         vendor = mac_vendor(mac)
         if mac:
             sources["mac"] = "kernel neighbour table"
-            sources["mac_vendor"] = ("locally administered address (no vendor)"
-                                     if is_locally_administered(mac)
-                                     else "IEEE OUI registry (netaddr)")
+            sources["mac_vendor"] = (
+                "locally administered address (no vendor)"
+                if is_locally_administered(mac)
+                else "IEEE OUI registry (netaddr)"
+            )
         row = self._row(ip, alive, facts, ev_notes, sources, open_ports, mac)
         row["mac_vendor"] = vendor
         if ev is not None:
@@ -106,33 +133,70 @@ class ScanResult:
         return row
 
     @staticmethod
-    def _row(ip: str, alive: Alive, facts: Classified, notes: str, sources: dict[str, str],
-             open_ports: list[int], mac: str | None) -> dict[str, Any]:
+    def _row(
+        ip: str,
+        alive: Alive,
+        facts: Classified,
+        notes: str,
+        sources: dict[str, str],
+        open_ports: list[int],
+        mac: str | None,
+    ) -> dict[str, Any]:
         extra: dict[str, Any] = {"ttl": alive.ttl, "open_ports": open_ports}
         if alive.rtt is not None:
             extra["rtt_ms"] = round(alive.rtt * 1000, 3)
-        return {"ip": ip, "hostname": facts.hostname, "mac": mac or "", "mac_vendor": "",
-                "os": facts.os, "agent_status": "unknown", "resource_type": facts.resource_type,
-                "machine_status": "online", "description": notes,
-                "found_by": alive.found_by, "sources": sources, "extra": extra}
+        return {
+            "ip": ip,
+            "hostname": facts.hostname,
+            "mac": mac or "",
+            "mac_vendor": "",
+            "os": facts.os,
+            "agent_status": "unknown",
+            "resource_type": facts.resource_type,
+            "machine_status": "online",
+            "description": notes,
+            "found_by": alive.found_by,
+            "sources": sources,
+            "extra": extra,
+        }
 
 
-def run_scan(scope: Scope, sweep_options: SweepOptions, identity: IdentityOptions | None,
-             on_event: Event | None = None) -> ScanResult:
+def run_scan(
+    scope: Scope,
+    sweep_options: SweepOptions,
+    identity: IdentityOptions | None,
+    on_event: Event | None = None,
+) -> ScanResult:
     """Scan every address of ``scope``; ``identity=None`` stops after liveness (like nmap -sn)."""
     return asyncio.run(_scan(scope, sweep_options, identity, on_event or (lambda _e: None)))
 
 
-async def _scan(scope: Scope, options: SweepOptions, identity: IdentityOptions | None,
-                emit: Event) -> ScanResult:
+async def _scan(
+    scope: Scope, options: SweepOptions, identity: IdentityOptions | None, emit: Event
+) -> ScanResult:
     targets = targets_of(scope)
     started = time.time()
-    emit({"event": "scan_start", "targets": len(targets), "max_rate": options.max_rate,
-          "timeout": options.timeout, "retries": options.retries, "time": started})
+    emit(
+        {
+            "event": "scan_start",
+            "targets": len(targets),
+            "max_rate": options.max_rate,
+            "timeout": options.timeout,
+            "retries": options.retries,
+            "time": started,
+        }
+    )
     progress = _Progress(len(targets), emit, "sweep")
     swept = await sweep(targets, options, check=scope.check, on_progress=progress.update)
-    emit({"event": "sweep_done", "alive": len(swept.alive), "packets": swept.packets,
-          "icmp": swept.icmp_mode, "seconds": round(time.time() - started, 3)})
+    emit(
+        {
+            "event": "sweep_done",
+            "alive": len(swept.alive),
+            "packets": swept.packets,
+            "icmp": swept.icmp_mode,
+            "seconds": round(time.time() - started, 3),
+        }
+    )
     result = ScanResult(targets, swept, started=started)
     result.macs = neighbour_macs()
     if identity is not None and swept.alive:
@@ -142,8 +206,13 @@ async def _scan(scope: Scope, options: SweepOptions, identity: IdentityOptions |
         identifier = Identifier(identity, bucket=TokenBucket(options.max_rate), check=scope.check)
         hosts = list(result.evidence.values())
         await identifier.identify(hosts, _Progress(len(hosts), emit, "identify").update)
-        emit({"event": "identity_done", "hosts": len(hosts),
-              "seconds": round(time.time() - started, 3)})
+        emit(
+            {
+                "event": "identity_done",
+                "hosts": len(hosts),
+                "seconds": round(time.time() - started, 3),
+            }
+        )
     result.ended = time.time()
     return result
 
@@ -159,5 +228,4 @@ class _Progress:
         now = time.monotonic()
         if done != self._done and (now - self._last >= 0.25 or done >= self.total):
             self._last, self._done = now, done
-            self.emit({"event": "progress", "phase": self.phase, "done": done,
-                       "total": self.total})
+            self.emit({"event": "progress", "phase": self.phase, "done": done, "total": self.total})

@@ -8,17 +8,22 @@ playbook and from the command line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rmmkit.declared.models import Credential, Inventory, Site
 from rmmkit.discovery.tcp import DEFAULT_PORTS
 from rmmkit.errors import InputError, UnknownReference
-from rmmkit.models import Inventory, Site
+from rmmkit.secrets.credentials import materialize
+from rmmkit.snmp.auth import SnmpAuth
+
+if TYPE_CHECKING:
+    from rmmkit.run.session import Session
 
 
 @dataclass(frozen=True)
 class SiteScan:
     site: Site
-    snmp: tuple[Any, ...]  # SnmpAuth objects (or community Secrets without rmmkit.snmp)
+    snmp: tuple[SnmpAuth, ...]
     notes: tuple[str, ...]
 
 
@@ -28,44 +33,39 @@ def find_site(inventory: Inventory | None, name: str) -> Site:
     site = inventory.sites.get(name)
     if site is None:
         known = ", ".join(sorted(inventory.sites)) or "none"
-        raise UnknownReference(f"unknown site {name!r} in {inventory.path}",
-                               expected=f"one of: {known}")
+        raise UnknownReference(
+            f"unknown site {name!r} in {inventory.path}", expected=f"one of: {known}"
+        )
     return site
 
 
-def site_scan(session: Any, inventory: Inventory | None, name: str) -> SiteScan:
+def site_scan(session: Session, inventory: Inventory | None, name: str) -> SiteScan:
     """The site plus the SNMP communities its credentials declare (secrets stay masked)."""
     site = find_site(inventory, name)
     assert inventory is not None
-    auths: list[Any] = []
+    auths: list[SnmpAuth] = []
     notes: list[str] = []
     for cred_name in site.credentials:
         cred = inventory.credentials.get(cred_name)
         if cred is None or cred.kind not in ("snmp_community", "snmp_v3"):
             continue
-        auth = _snmp_auth(session, cred)
-        if auth is None:
-            notes.append(f"snmp: credential {cred_name!r} skipped (v3 needs rmmkit.snmp)")
-        else:
-            auths.append(auth)
+        auths.append(_snmp_auth(session, cred))
     return SiteScan(site, tuple(auths), tuple(notes))
 
 
-def _snmp_auth(session: Any, cred: Any) -> Any:
-    """An ``rmmkit.snmp.auth.SnmpAuth`` (v2c or v3), or a bare community Secret without it."""
-    try:
-        from rmmkit.secrets.credentials import materialize
-        from rmmkit.snmp.auth import SnmpAuth
-    except ImportError:  # the SNMP area is not installed: communities only, via pysnmp
-        if cred.kind == "snmp_community" and cred.secret is not None:
-            return session.resolve_secret(cred.secret)
-        return None
+def _snmp_auth(session: Session, cred: Credential) -> SnmpAuth:
+    """The credential as an :class:`~rmmkit.snmp.auth.SnmpAuth` (v2c or v3)."""
     material = materialize(cred, session.secrets)
     if cred.kind == "snmp_community":
         return SnmpAuth.v2c(material.community, name=cred.name)
-    return SnmpAuth.v3(material.user, material.auth_key, material.priv_key,
-                       auth_protocol=material.auth_protocol,
-                       priv_protocol=material.priv_protocol, name=cred.name)
+    return SnmpAuth.v3(
+        material.user,
+        material.auth_key,
+        material.priv_key,
+        auth_protocol=material.auth_protocol,
+        priv_protocol=material.priv_protocol,
+        name=cred.name,
+    )
 
 
 def ports_from(value: Any, *, where: str = "--ports") -> tuple[int, ...]:
@@ -82,7 +82,9 @@ def ports_from(value: Any, *, where: str = "--ports") -> tuple[int, ...]:
         except (TypeError, ValueError):
             port = -1
         if not 0 < port < 65536:
-            raise InputError(f"{where}: {item!r} is not a TCP port",
-                             expected="comma-separated ports 1-65535, or 'none'")
+            raise InputError(
+                f"{where}: {item!r} is not a TCP port",
+                expected="comma-separated ports 1-65535, or 'none'",
+            )
         ports.append(port)
     return tuple(dict.fromkeys(ports))

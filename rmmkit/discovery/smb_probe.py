@@ -48,8 +48,10 @@ def smb_identity(ip: str, *, port: int = 445, timeout: float = 2.0) -> dict[str,
     """
     conn = SMBConnection(ip, ip, sess_port=port, timeout=timeout)
     try:
-        info: dict[str, Any] = {"dialect": hex(conn.getDialect()),
-                                "signing_required": bool(conn.isSigningRequired())}
+        info: dict[str, Any] = {
+            "dialect": hex(conn.getDialect()),
+            "signing_required": bool(conn.isSigningRequired()),
+        }
         server = conn.getSMBServer()
         if not hasattr(server, "SMB_PACKET"):  # SMBv1 only: the negotiate reply names the server
             info["server_name"] = server.get_server_name() or ""

@@ -54,9 +54,16 @@ class PortState:
 class TcpProber:
     """Connect to ``ports`` of addresses queued with :meth:`probe`; results in ``states``."""
 
-    def __init__(self, ports: Sequence[int], *, bucket: TokenBucket, timeout: float = 1.0,
-                 max_sockets: int | None = None, check: Callable[[str], object] | None = None,
-                 stop_at_first: bool = True) -> None:
+    def __init__(
+        self,
+        ports: Sequence[int],
+        *,
+        bucket: TokenBucket,
+        timeout: float = 1.0,
+        max_sockets: int | None = None,
+        check: Callable[[str], object] | None = None,
+        stop_at_first: bool = True,
+    ) -> None:
         self.ports = tuple(ports)
         self.stop_at_first = stop_at_first
         self.check = check

@@ -1,7 +1,7 @@
 """Load and validate a lab topology (YAML → JSON Schema → Topology dataclasses).
 
-Why not :mod:`rmmkit.loader`: a topology is no inventory or playbook, but it
-is read by the same marked YAML reader (:mod:`rmmkit.yamlmarks`), so an
+Why not :mod:`rmmkit.declared.loader`: a topology is no inventory or playbook, but it
+is read by the same marked YAML reader (:mod:`rmmkit.declared.marked_yaml`), so an
 unquoted MAC or time stays text, a duplicate key is refused, and a
 JSON-Schema error path maps back to file:line:column.
 """
@@ -16,13 +16,13 @@ from typing import Any
 
 import jsonschema
 
+from rmmkit.declared.marked_yaml import MarkedDict, load_yaml, locate
 from rmmkit.errors import (
     DuplicateName,
     Location,
     SchemaViolation,
     UnknownReference,
 )
-from rmmkit.yamlmarks import MarkedDict, load_yaml, locate
 
 # Shipped inside the package like the other schemas; schemas/topology.json links here.
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "topology.json"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rmmkit.hookspecs import Register, hookimpl
 from rmmkit.outputs.json import JsonOutput
 from rmmkit.outputs.jsonl import JsonlOutput
 from rmmkit.outputs.table import TableOutput
+from rmmkit.plugin.spec import Register, hookimpl
 
 
 @hookimpl

@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import netaddr
 
+from rmmkit.declared.loader import InventoryCache, load_playbook_doc, parse_doc
+from rmmkit.declared.models import Inventory, Playbook, Site
+from rmmkit.declared.scope import parse_range
 from rmmkit.errors import InputError, Location
-from rmmkit.models import Inventory, Playbook, Site
-from rmmkit.scope import parse_range
+from rmmkit.plugin.manager import Plugins, load_plugins
 
-from .marks import read_schedule_block
+from .marks import schedule_block
 from .model import Schedule, parse_schedule
 
 PLAYBOOK_SUFFIXES = (".yml", ".yaml")
@@ -120,34 +121,29 @@ def _addresses(
 def load_entry(
     path: Path,
     project_dir: Path,
-    plugins: Any,
+    plugins: Plugins | None,
     inventory_path: Path | None = None,
-    inventories: dict[Path, Inventory] | None = None,
+    inventories: InventoryCache | None = None,
 ) -> Entry | None:
-    """The scheduled playbook at ``path``, or None when it declares no schedule."""
-    from rmmkit.loader import load_inventory, load_playbook
+    """The scheduled playbook at ``path``, or None when it declares no schedule.
 
-    raw, marks, where = read_schedule_block(path)
+    The playbook file is read once (its schedule block and the rest come from
+    the same parse); each inventory once per ``inventories`` cache.
+    """
+    doc = parse_doc(path)
+    raw, marks, where = schedule_block(doc.root, str(path))
     if raw is None:
         return None
     schedule = parse_schedule(
         raw, schedule_id=schedule_id_for(path, project_dir), location=where, marks=marks
     )
-    cache = inventories if inventories is not None else {}
-
-    def inventory_at(where: Path) -> Inventory:
-        if where not in cache:
-            cache[where] = load_inventory(where, plugins)
-        return cache[where]
-
-    if inventory_path is not None:  # -i: one inventory for every playbook
-        inv_path: Path | None = inventory_path
-        inventory: Inventory | None = inventory_at(inventory_path)
-        playbook = load_playbook(path, plugins, inventory=inventory)
-    else:  # the loader checks references against the inventory the playbook names
-        playbook = load_playbook(path, plugins)
-        inv_path = (path.parent / playbook.inventory).resolve() if playbook.inventory else None
-        inventory = inventory_at(inv_path) if inv_path is not None else None
+    playbook, inventory, inv_path = load_playbook_doc(
+        doc,
+        plugins,
+        inventory_path=inventory_path,  # -i: one inventory for every playbook
+        inventories=inventories if inventories is not None else {},
+    )
+    inv_path = inv_path.resolve() if inv_path is not None else None
     sites, addresses = _addresses(playbook, inventory)
     return Entry(schedule, path, playbook, inventory, sites, addresses, inv_path)
 
@@ -155,14 +151,11 @@ def load_entry(
 def load_catalog(
     paths: Sequence[Path],
     project_dir: Path,
-    plugins: Any = None,
+    plugins: Plugins | None = None,
     inventory_path: Path | None = None,
 ) -> list[Entry]:
     """Every scheduled playbook under ``paths`` (first error stops: it names file:line)."""
-    if plugins is None:
-        from rmmkit.plugins import load_plugins
-
-        plugins = load_plugins()
+    plugins = plugins or load_plugins()
     inventories: dict[Path, Inventory] = {}
     entries = []
     for path in find_playbooks(paths):

@@ -31,9 +31,10 @@ def run_entry(
     Outputs the playbook declares for stdout are discarded (a daemon has no
     reader); file outputs and the store get everything.
     """
-    from rmmkit.runner import Runner, RunOptions
-    from rmmkit.runsetup import open_outputs, select_hosts
-    from rmmkit.session import Session
+    from rmmkit.run.options import RunOptions
+    from rmmkit.run.runner import Runner
+    from rmmkit.run.session import Session
+    from rmmkit.run.start import open_outputs, select_run_hosts
 
     try:
         session = Session.create(
@@ -51,10 +52,10 @@ def run_entry(
             runner = Runner(
                 session,
                 playbook,
-                select_hosts(session, playbook, []),
+                select_run_hosts(session, playbook, []),
                 options,
                 outputs,
-                refresh_hosts=lambda: select_hosts(session, playbook, []),
+                refresh_hosts=lambda: select_run_hosts(session, playbook, []),
             )
             threading.Thread(
                 target=lambda: cancel.wait() and runner.stop(), daemon=True, name="rmmkit-cancel"

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 
+from rmmkit.declared.models import NOWHERE
 from rmmkit.errors import Location, SchemaViolation
-from rmmkit.models import NOWHERE
 
 from .marks import Marks
 

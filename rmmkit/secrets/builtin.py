@@ -7,7 +7,7 @@ disabled with ``RMMKIT_DISABLE_PLUGINS=rmmkit.secrets.builtin``.
 
 from __future__ import annotations
 
-from rmmkit.hookspecs import Register, hookimpl
+from rmmkit.plugin.spec import Register, hookimpl
 from rmmkit.secrets.sources import BUILTIN_SOURCES
 
 

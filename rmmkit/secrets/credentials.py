@@ -1,5 +1,5 @@
 """Typed credential material for the transports: :func:`materialize` turns a
-declared :class:`~rmmkit.models.Credential` into a :class:`Material`.
+declared :class:`~rmmkit.declared.models.Credential` into a :class:`Material`.
 
 Why here and not in each transport: the SSH, Windows and SNMP transports all
 need the same parsing (``DOMAIN/USER``, ``LM:NT``, protocol names, loading a
@@ -29,8 +29,8 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from rmmkit.declared.models import NOWHERE, Credential, SecretRef
 from rmmkit.errors import InputError, Location, SecretError
-from rmmkit.models import NOWHERE, Credential, SecretRef
 from rmmkit.secrets.resolver import SecretResolver, as_ref
 from rmmkit.secrets.values import MASK, Secret
 

@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from rmmkit.declared.models import NOWHERE, Credential, SecretRef
 from rmmkit.errors import RmmkitError, SecretError, UnknownReference
-from rmmkit.models import NOWHERE, Credential, SecretRef
 from rmmkit.secrets.sources import SecretSource, SourceContext
 from rmmkit.secrets.values import Secret
 

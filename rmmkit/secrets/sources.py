@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rmmkit.declared.models import SecretRef
 from rmmkit.errors import SecretError
 from rmmkit.logs import register_sensitive
-from rmmkit.models import SecretRef
 from rmmkit.secrets.values import Secret
 
 

@@ -9,7 +9,7 @@ asyncio loop can identify thousands of hosts per second.  SNMPv3 (USM
 authentication and privacy) stays on pysnmp's v3arch: crypto is not
 something to hand-write.  ``tests/snmp/test_ber.py`` checks this codec
 against pysnmp's own encoder and decoder.  The pysnmp v1arch path is kept as
-the alternative engine (:mod:`rmmkit.snmp.v1arch`); ``bench/snmp.py``
+the alternative engine (:mod:`rmmkit.snmp.engine_pysnmp`); ``bench/snmp.py``
 measures both (docs/snmp.md, "Engines").
 """
 

@@ -2,8 +2,8 @@
 
 Why one async class for every version: callers (identify at scale, polls,
 the CLI) ask for OIDs and get plain values; v1/v2c go through one shared
-UDP engine per client, the small codec (:mod:`rmmkit.snmp.engine`, default)
-or pysnmp's v1arch (:mod:`rmmkit.snmp.v1arch`, ``engine="pysnmp"``), v3
+UDP engine per client (:mod:`rmmkit.snmp.engine`: the small codec by default,
+or pysnmp's v1arch with ``engine="pysnmp"``), v3
 through pysnmp's v3arch (:mod:`rmmkit.snmp.v3`).  Errors are rmmkit's: no answer is
 an :class:`UnreachableError` whose causes say "wrong community or host down";
 a refused v3 key is an :class:`AuthenticationError` with causes.
@@ -32,14 +32,17 @@ from rmmkit.snmp.v3 import AUTH_FAILURES, V3Session
 
 __all__ = ["DEFAULT_ENGINE", "ENGINES", "SnmpClient", "SnmpOptions", "normalise_host", "run_sync"]
 
-def make_engine(name: str) -> Any:
-    """The v1/v2c engine called ``name``; both have the same ``request``/``close`` API."""
-    if name == "native":
-        return V2cEngine()
-    if name == "pysnmp":
-        from rmmkit.snmp.v1arch import PysnmpV1Engine  # imports pysnmp: only when chosen
 
-        return PysnmpV1Engine()
+def make_engine(name: str) -> V2cEngine:
+    """The v1/v2c engine called ``name`` (pysnmp is imported only when chosen)."""
+    if name == "native":
+        from rmmkit.snmp.engine_native import NativeEngine
+
+        return NativeEngine()
+    if name == "pysnmp":
+        from rmmkit.snmp.engine_pysnmp import PysnmpEngine
+
+        return PysnmpEngine()
     raise InputError(f"unknown SNMP engine {name!r}", expected=" or ".join(ENGINES))
 
 

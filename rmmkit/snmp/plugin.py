@@ -1,14 +1,14 @@
-"""Built-in plugin of the SNMP area: transport ``snmp`` and its actions.
+"""Built-in plugin of the SNMP area: transport ``snmp`` and the actions of :mod:`.actions`.
 
-Why a module of its own: ``rmmkit.plugins.BUILTIN_PLUGINS`` registers it like
-any third-party plugin, so disabling it (``RMMKIT_DISABLE_PLUGINS``) removes
-SNMP cleanly.
+Why a module of its own: ``rmmkit.plugin.manager.BUILTIN_PLUGINS`` registers
+it like any third-party plugin, so disabling it (``RMMKIT_DISABLE_PLUGINS``)
+removes SNMP cleanly.
 """
 
 from __future__ import annotations
 
-from rmmkit.actions.snmp import SnmpIdentify, SnmpPoll
-from rmmkit.hookspecs import Register, hookimpl
+from rmmkit.plugin.spec import Register, hookimpl
+from rmmkit.snmp.actions import SnmpIdentify, SnmpPoll
 from rmmkit.snmp.transport import SnmpTransport
 
 

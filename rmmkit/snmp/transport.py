@@ -24,7 +24,7 @@ from rmmkit.snmp.poll import poll
 from rmmkit.transports.base import Transport
 
 if TYPE_CHECKING:
-    from rmmkit.models import Credential, ResolvedHost
+    from rmmkit.declared.models import Credential, ResolvedHost
 
 SNMP_KINDS = ("snmp_v3", "snmp_community")
 

@@ -4,10 +4,3 @@ Why a package: host-key pinning, authentication with "additional
 credentials", the open connection (commands, sudo, SFTP) and the facts
 collector are separate concerns that each stay small.
 """
-
-from __future__ import annotations
-
-from rmmkit.ssh.errors import HostKeyError, SudoError
-from rmmkit.ssh.transport import SshConnection, SshTransport
-
-__all__ = ["HostKeyError", "SshConnection", "SshTransport", "SudoError"]

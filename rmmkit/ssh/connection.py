@@ -59,8 +59,10 @@ def sudo_refusal_causes(err: str, has_password: bool) -> tuple[str, ...]:
     if "password is required" in text or "no tty present" in text:
         if has_password:
             return ("sudo asks for a password the credential does not provide",)
-        return ("sudo needs a password but the credential is a key without one",
-                "allow NOPASSWD for the deploy user, or use a password credential")
+        return (
+            "sudo needs a password but the credential is a key without one",
+            "allow NOPASSWD for the deploy user, or use a password credential",
+        )
     if "command not found" in text or "not found" in text:
         return ("sudo is not installed on the host",)
     return ("sudo refused to run the command as root",)
@@ -77,8 +79,9 @@ def platform_of(uname: str) -> tuple[str, str]:
 class SshConnection:
     """What :meth:`rmmkit.ssh.SshTransport.open` returns; close it (the connection cache does)."""
 
-    def __init__(self, transport: paramiko.Transport, host: Any, login: Login,
-                 timeout: float) -> None:
+    def __init__(
+        self, transport: paramiko.Transport, host: Any, login: Login, timeout: float
+    ) -> None:
         self.transport = transport
         self.host = host
         self.login = login
@@ -88,8 +91,14 @@ class SshConnection:
         self._platform: tuple[str, str] | None = None
 
     # --- commands --------------------------------------------------------------------
-    def run(self, command: str, *, sudo: bool = False, timeout: float | None = None,
-            input: str | bytes | None = None) -> CommandResult:
+    def run(
+        self,
+        command: str,
+        *,
+        sudo: bool = False,
+        timeout: float | None = None,
+        input: str | bytes | None = None,
+    ) -> CommandResult:
         """Run ``command`` through the login shell; with ``sudo`` as root (stdin is /dev/null)."""
         limit = timeout or self.timeout
         password_line: bytes | None = None
@@ -110,9 +119,13 @@ class SshConnection:
             if not mark:
                 has_pw = password_line is not None
                 first = next((ln for ln in err.splitlines() if ln.strip()), "no message")
-                raise SudoError(f"{self.host.name}: sudo refused for user {self.login.user!r}: "
-                                f"{first.strip()[:200]}", host=self.host.name,
-                                code="sudo_refused", causes=sudo_refusal_causes(err, has_pw))
+                raise SudoError(
+                    f"{self.host.name}: sudo refused for user {self.login.user!r}: "
+                    f"{first.strip()[:200]}",
+                    host=self.host.name,
+                    code="sudo_refused",
+                    causes=sudo_refusal_causes(err, has_pw),
+                )
             err = head + tail
         return CommandResult(rc, out, err)
 
@@ -120,8 +133,11 @@ class SshConnection:
         try:
             chan = self.transport.open_session(timeout=timeout)
         except (paramiko.SSHException, OSError, EOFError) as exc:
-            raise UnreachableError(f"{self.host.name}: SSH session closed: {exc}",
-                                   host=self.host.name, code="connection_lost") from None
+            raise UnreachableError(
+                f"{self.host.name}: SSH session closed: {exc}",
+                host=self.host.name,
+                code="connection_lost",
+            ) from None
         try:
             chan.settimeout(timeout)
             chan.exec_command(command)
@@ -130,8 +146,11 @@ class SshConnection:
             chan.shutdown_write()
             return self._collect(chan, timeout)
         except TimeoutError:
-            raise TransportError(f"{self.host.name}: command timed out after {timeout:g}s",
-                                 host=self.host.name, code="timeout") from None
+            raise TransportError(
+                f"{self.host.name}: command timed out after {timeout:g}s",
+                host=self.host.name,
+                code="timeout",
+            ) from None
         finally:
             chan.close()
 

@@ -56,8 +56,9 @@ echo @@end
 
 
 def facts_script(samples: int = 3, interval: float = 0.5, top: int = 5) -> str:
-    return FACTS_SCRIPT.format(samples=int(samples), interval=shlex.quote(f"{interval:g}"),
-                               top=int(top))
+    return FACTS_SCRIPT.format(
+        samples=int(samples), interval=shlex.quote(f"{interval:g}"), top=int(top)
+    )
 
 
 def split_sections(text: str) -> dict[str, list[str]]:
@@ -74,17 +75,25 @@ def split_sections(text: str) -> dict[str, list[str]]:
 
 def _os(sec: dict[str, list[str]]) -> dict[str, Any]:
     uname = (sec.get("uname") or [""])[0].split()
-    info: dict[str, Any] = {"kernel": " ".join(uname[:2]),
-                            "arch": uname[2] if len(uname) > 2 else ""}
+    info: dict[str, Any] = {
+        "kernel": " ".join(uname[:2]),
+        "arch": uname[2] if len(uname) > 2 else "",
+    }
     release = dict(line.split("=", 1) for line in sec.get("os_release", []) if "=" in line)
     release = {k: v.strip().strip('"') for k, v in release.items()}
     if release:
-        info.update(name=release.get("NAME", ""), version=release.get("VERSION_ID", ""),
-                    pretty=release.get("PRETTY_NAME", ""))
+        info.update(
+            name=release.get("NAME", ""),
+            version=release.get("VERSION_ID", ""),
+            pretty=release.get("PRETTY_NAME", ""),
+        )
     sw = {k.strip(): v.strip() for k, _, v in (ln.partition(":") for ln in sec.get("sw_vers", []))}
     if sw.get("ProductName"):
-        info.update(name=sw["ProductName"], version=sw.get("ProductVersion", ""),
-                    pretty=f"{sw['ProductName']} {sw.get('ProductVersion', '')}".strip())
+        info.update(
+            name=sw["ProductName"],
+            version=sw.get("ProductVersion", ""),
+            pretty=f"{sw['ProductName']} {sw.get('ProductVersion', '')}".strip(),
+        )
     return info
 
 
@@ -93,8 +102,14 @@ def _users(sec: dict[str, list[str]]) -> dict[str, Any]:
     for line in sec.get("who", []):
         parts = line.split()
         if len(parts) >= 2:
-            logged.append({"user": parts[0], "tty": parts[1], "since": " ".join(parts[2:4]),
-                           "from": parts[4].strip("()") if len(parts) > 4 else ""})
+            logged.append(
+                {
+                    "user": parts[0],
+                    "tty": parts[1],
+                    "since": " ".join(parts[2:4]),
+                    "from": parts[4].strip("()") if len(parts) > 4 else "",
+                }
+            )
     last = []
     for line in sec.get("last", []):
         parts = line.split()
@@ -109,9 +124,16 @@ def _disks(lines: list[str]) -> list[dict[str, Any]]:
         parts = line.split()
         if len(parts) < 6 or not parts[1].isdigit() or int(parts[1]) == 0:
             continue
-        disks.append({"filesystem": parts[0], "mount": " ".join(parts[5:]),
-                      "size_kb": int(parts[1]), "used_kb": int(parts[2]),
-                      "free_kb": int(parts[3]), "use_percent": int(parts[4].rstrip("%") or 0)})
+        disks.append(
+            {
+                "filesystem": parts[0],
+                "mount": " ".join(parts[5:]),
+                "size_kb": int(parts[1]),
+                "used_kb": int(parts[2]),
+                "free_kb": int(parts[3]),
+                "use_percent": int(parts[4].rstrip("%") or 0),
+            }
+        )
     return disks
 
 
@@ -120,8 +142,15 @@ def _processes(lines: list[str]) -> list[dict[str, Any]]:
     for line in lines:
         parts = line.split(None, 4)
         if len(parts) == 5 and parts[0].isdigit():
-            out.append({"pid": int(parts[0]), "user": parts[1], "cpu_percent": float(parts[2]),
-                        "mem_percent": float(parts[3]), "command": parts[4]})
+            out.append(
+                {
+                    "pid": int(parts[0]),
+                    "user": parts[1],
+                    "cpu_percent": float(parts[2]),
+                    "mem_percent": float(parts[3]),
+                    "command": parts[4],
+                }
+            )
     return out
 
 
@@ -142,8 +171,11 @@ def _samples(lines: list[str]) -> dict[str, Any]:
         idle = (b[3] + (b[4] if len(b) > 4 else 0)) - (a[3] + (a[4] if len(a) > 4 else 0))
         total = sum(b) - sum(a)
         busy.append(round(100.0 * (total - idle) / total, 1) if total > 0 else 0.0)
-    return {"cpu_percent_samples": busy, "memory_used_percent_samples": mem,
-            "memory_total_kb": total_kb}
+    return {
+        "cpu_percent_samples": busy,
+        "memory_used_percent_samples": mem,
+        "memory_total_kb": total_kb,
+    }
 
 
 def parse_facts(text: str) -> dict[str, Any]:
@@ -160,12 +192,19 @@ def parse_facts(text: str) -> dict[str, Any]:
         "users": _users(sec),
         "disks": _disks(sec.get("df", [])),
         "smart": {"available": "AVAILABLE" in smart_lines, "devices": _smart(smart_lines)},
-        "updates": {"manager": manager, "pending": len(packages) if manager else None,
-                    "packages": packages},
-        "processes": {"top_cpu": _processes(sec.get("ps_cpu", [])),
-                      "top_memory": _processes(sec.get("ps_mem", []))},
-        "load": {"loadavg": [float(x) for x in load[:3] if _is_float(x)],
-                 **_samples(sec.get("samples", []))},
+        "updates": {
+            "manager": manager,
+            "pending": len(packages) if manager else None,
+            "packages": packages,
+        },
+        "processes": {
+            "top_cpu": _processes(sec.get("ps_cpu", [])),
+            "top_memory": _processes(sec.get("ps_mem", [])),
+        },
+        "load": {
+            "loadavg": [float(x) for x in load[:3] if _is_float(x)],
+            **_samples(sec.get("samples", [])),
+        },
         "complete": "end" in sec,
     }
 

@@ -139,9 +139,12 @@ class KnownHosts:
         keytype, blob = key.get_name(), base64.b64encode(key.asbytes()).decode()
         entries = self.entries_for(name)
         if any(e.marker == "@revoked" and e.blob == blob for e in entries):
-            raise HostKeyError(f"{who}: the host key {fingerprint(key)} is revoked in {self.path}",
-                               host=label or host, code="host_key_changed",
-                               causes=CHANGED_CAUSES[2:])
+            raise HostKeyError(
+                f"{who}: the host key {fingerprint(key)} is revoked in {self.path}",
+                host=label or host,
+                code="host_key_changed",
+                causes=CHANGED_CAUSES[2:],
+            )
         pinned = [e for e in entries if not e.marker]
         if any(e.blob == blob for e in pinned):
             return "known"
@@ -150,12 +153,18 @@ class KnownHosts:
             raise HostKeyError(
                 f"{who}: host key changed: the host offers {keytype} {fingerprint(key)}, "
                 f"{self.path} (line {lines}) pins another key; nothing was sent to the host",
-                host=label or host, code="host_key_changed", causes=CHANGED_CAUSES)
+                host=label or host,
+                code="host_key_changed",
+                causes=CHANGED_CAUSES,
+            )
         if not self.accept_new:
             raise HostKeyError(
                 f"{who}: unknown host key {keytype} {fingerprint(key)} (not in {self.path}); "
                 "refused, nothing was sent to the host",
-                host=label or host, code="host_key_unknown", causes=UNKNOWN_CAUSES)
+                host=label or host,
+                code="host_key_unknown",
+                causes=UNKNOWN_CAUSES,
+            )
         self._add(name, keytype, blob)
         log.warning("recorded new host key for %s: %s %s", name, keytype, fingerprint(key))
         return "added"

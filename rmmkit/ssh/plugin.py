@@ -1,6 +1,6 @@
-"""Built-in plugin: registers transport ``ssh``.
+"""Built-in plugin of the SSH area: transport ``ssh`` and action ``collect_facts``.
 
-Why apart from the transport module: importing the plugin list must stay
+Why a stand-in class for the transport: importing the plugin list must stay
 cheap; paramiko is only imported when a session creates the transport.
 """
 
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rmmkit.hookspecs import Register, hookimpl
+from rmmkit.plugin.spec import Register, hookimpl
+from rmmkit.ssh.actions import CollectFactsAction
 from rmmkit.transports.base import Transport
 
 
@@ -27,3 +28,8 @@ class _LazySsh(Transport):
 @hookimpl
 def rmmkit_register_transports(register: Register) -> None:
     register("ssh", _LazySsh)
+
+
+@hookimpl
+def rmmkit_register_actions(register: Register) -> None:
+    register(CollectFactsAction.name, CollectFactsAction)

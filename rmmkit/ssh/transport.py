@@ -42,8 +42,9 @@ def _unreachable(host: Any, port: int, exc: BaseException) -> UnreachableError:
     if isinstance(exc, socket.timeout | TimeoutError):
         return UnreachableError(f"{name}: connection timed out", host=host.name, code="timeout")
     if isinstance(exc, ConnectionRefusedError):
-        return UnreachableError(f"{name}: connection refused", host=host.name,
-                                code="connection_refused")
+        return UnreachableError(
+            f"{name}: connection refused", host=host.name, code="connection_refused"
+        )
     reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return UnreachableError(f"{name}: {reason}", host=host.name, code="no_route")
 
@@ -65,8 +66,9 @@ class SshTransport(Transport):
         if self._known is None:
             with self._lock:
                 if self._known is None:
-                    accept = bool((getattr(self.session, "settings", {}) or {})
-                                  .get("accept_new_host_keys"))
+                    accept = bool(
+                        (getattr(self.session, "settings", {}) or {}).get("accept_new_host_keys")
+                    )
                     self._known = KnownHosts(known_hosts_path(self.session), accept_new=accept)
         return self._known
 
@@ -101,11 +103,17 @@ class SshTransport(Transport):
             t.close()
             text = str(exc)
             if isinstance(exc, OSError | EOFError) or "banner" in text or "timed out" in text:
-                raise UnreachableError(f"{host.name} ({host.address}:{port}): no SSH greeting "
-                                       f"({text or type(exc).__name__})", host=host.name,
-                                       code="timeout") from None
-            raise ProtocolError(f"{host.name}: SSH negotiation failed: {text}", host=host.name,
-                                code="ssh_negotiation") from None
+                raise UnreachableError(
+                    f"{host.name} ({host.address}:{port}): no SSH greeting "
+                    f"({text or type(exc).__name__})",
+                    host=host.name,
+                    code="timeout",
+                ) from None
+            raise ProtocolError(
+                f"{host.name}: SSH negotiation failed: {text}",
+                host=host.name,
+                code="ssh_negotiation",
+            ) from None
         try:
             self.known_hosts.verify(host.address, port, key, host.name)
         except Exception:
@@ -116,8 +124,11 @@ class SshTransport(Transport):
     def _prefer_pinned_key_types(self, t: paramiko.Transport, address: str, port: int) -> None:
         from rmmkit.ssh.knownhosts import lookup_name
 
-        pinned = [e.keytype for e in self.known_hosts.entries_for(lookup_name(address, port))
-                  if not e.marker]
+        pinned = [
+            e.keytype
+            for e in self.known_hosts.entries_for(lookup_name(address, port))
+            if not e.marker
+        ]
         if not pinned:
             return
         opts = t.get_security_options()
@@ -151,8 +162,12 @@ class SshTransport(Transport):
                     t.close()
                     continue
                 if t.is_authenticated():
-                    conn = SshConnection(t, host, Login(attempt.credential, attempt.user,
-                                                        attempt.method, attempt.material), timeout)
+                    conn = SshConnection(
+                        t,
+                        host,
+                        Login(attempt.credential, attempt.user, attempt.method, attempt.material),
+                        timeout,
+                    )
                     t = None
                     return conn
                 tried.append(attempt.label)
@@ -162,11 +177,16 @@ class SshTransport(Transport):
         if not tried:
             raise AuthenticationError(
                 f"{host.name}: no SSH credential declared (kinds password or ssh_key, or var "
-                "ssh_agent: true)", host=host.name, code="no_credential",
-                causes=("declare a credential for the site or host (additional credentials)",))
+                "ssh_agent: true)",
+                host=host.name,
+                code="no_credential",
+                causes=("declare a credential for the site or host (additional credentials)",),
+            )
         raise AuthenticationError(
-            f"{host.name}: SSH login refused for {', '.join(tried)}", host=host.name,
-            code="auth_failed")
+            f"{host.name}: SSH login refused for {', '.join(tried)}",
+            host=host.name,
+            code="auth_failed",
+        )
 
     def _attempts(self, host: Any) -> Iterator[Attempt]:
         yield from attempts(host, self.material)

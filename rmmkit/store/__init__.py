@@ -25,8 +25,9 @@ class Store(LocksMixin, ScansMixin, DeploymentsMixin, FactsMixin, SchedulesMixin
         return self
 
 
-def open_store(url: str | None = None, project_dir: Path | None = None, *,
-               upgrade: bool = True) -> Store:
+def open_store(
+    url: str | None = None, project_dir: Path | None = None, *, upgrade: bool = True
+) -> Store:
     """Open (and by default migrate) the store.
 
     ``url`` → ``$RMMKIT_DB`` → SQLite ``<project_dir>/.rmmkit/rmmkit.db``

@@ -28,8 +28,7 @@ def canonical(ip: str) -> tuple[str, str]:
     try:  # the stdlib parser: strict (no "10.1" shorthand) and fast enough for /16 scans
         addr = ipaddress.ip_address(str(ip).strip())
     except ValueError:
-        raise InputError(f"not an IP address: {ip!r}", expected="an IPv4 or IPv6 address"
-                         ) from None
+        raise InputError(f"not an IP address: {ip!r}", expected="an IPv4 or IPv6 address") from None
     value = int(addr) | V4_MAPPED if addr.version == 4 else int(addr)
     return str(addr), f"{value:032x}"
 
@@ -57,8 +56,9 @@ def parse_ranges(spec: str | list[str] | tuple[str, ...]) -> list[tuple[str, str
                 net = netaddr.IPNetwork(text)
                 start, end = net[0], net[-1]
         except (netaddr.AddrFormatError, ValueError, TypeError):
-            raise InputError(f"bad IP range {text!r}",
-                             expected="a.b.c.d, a.b.c.d/nn or a.b.c.d-a.b.c.e") from None
+            raise InputError(
+                f"bad IP range {text!r}", expected="a.b.c.d, a.b.c.d/nn or a.b.c.d-a.b.c.e"
+            ) from None
         out.append((_hex(start), _hex(end)))
     return out
 

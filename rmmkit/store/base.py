@@ -42,16 +42,23 @@ def to_epoch(value: TimeLike) -> float | None:
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise StoreError(f"bad time {value!r} (expected ISO 8601, e.g. 2026-01-31T08:00)"
-                             ) from None
+            raise StoreError(
+                f"bad time {value!r} (expected ISO 8601, e.g. 2026-01-31T08:00)"
+            ) from None
     if isinstance(value, dt.datetime):
         return value.timestamp()
     return dt.datetime(value.year, value.month, value.day).timestamp()
 
 
-def matching(table: sa.Table, *, ip_range: str | list[str] | None = None,
-             time_column: sa.Column[Any] | None = None, since: TimeLike = None,
-             until: TimeLike = None, **equal: Any) -> list[sa.ColumnElement[bool]]:
+def matching(
+    table: sa.Table,
+    *,
+    ip_range: str | list[str] | None = None,
+    time_column: sa.Column[Any] | None = None,
+    since: TimeLike = None,
+    until: TimeLike = None,
+    **equal: Any,
+) -> list[sa.ColumnElement[bool]]:
     """WHERE clauses for the filters every report query takes; a ``None`` filter means "any".
 
     Why one function: scans, deployments, facts and runs must read ``--site``,
@@ -73,8 +80,12 @@ StatementBuilder = Callable[[sa.Dialect], Any]
 class _Pending:
     __slots__ = ("builder", "done", "error", "result", "rows", "write")
 
-    def __init__(self, write: Write | None, builder: StatementBuilder | None = None,
-                 rows: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        write: Write | None,
+        builder: StatementBuilder | None = None,
+        rows: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.write = write
         self.builder = builder
         self.rows = rows
@@ -177,8 +188,9 @@ class StoreBase:
     def _ensure_writer(self) -> None:
         with self._writer_guard:
             if self._writer is None or not self._writer.is_alive():
-                self._writer = threading.Thread(target=self._writer_loop,
-                                                name="rmmkit-store-writer", daemon=True)
+                self._writer = threading.Thread(
+                    target=self._writer_loop, name="rmmkit-store-writer", daemon=True
+                )
                 self._writer.start()
 
     def _writer_loop(self) -> None:

@@ -22,8 +22,18 @@ from rmmkit.store.runs import upsert
 from rmmkit.store.tables import deployment_events
 
 IDENTITY = ("run_id", "site", "host", "ip", "agent", "method", "started")
-TEXT_FIELDS = ("run_id", "site", "host", "ip", "agent", "from_version", "to_version", "method",
-               "result", "error")
+TEXT_FIELDS = (
+    "run_id",
+    "site",
+    "host",
+    "ip",
+    "agent",
+    "from_version",
+    "to_version",
+    "method",
+    "result",
+    "error",
+)
 UPDATABLE = ("ended", "result", "error", "causes", "from_version", "to_version")
 
 
@@ -38,15 +48,34 @@ class DeploymentsMixin(StoreBase):
         row = _normalise(event, self.now())
         self.submit(lambda conn: _upsert(conn, row))
 
-    def deployment_events(self, *, site: str | None = None, host: str | None = None,
-                          ip_range: str | list[str] | None = None, since: TimeLike = None,
-                          until: TimeLike = None, run_id: str | None = None
-                          ) -> list[dict[str, Any]]:
+    def deployment_events(
+        self,
+        *,
+        site: str | None = None,
+        host: str | None = None,
+        ip_range: str | list[str] | None = None,
+        since: TimeLike = None,
+        until: TimeLike = None,
+        run_id: str | None = None,
+    ) -> list[dict[str, Any]]:
         """Events oldest first (the scan-history report's order)."""
         t = deployment_events
-        stmt = sa.select(t).order_by(t.c.started, t.c.id).where(*matching(
-            t, ip_range=ip_range, time_column=t.c.started, since=since, until=until,
-            site=site, host=host, run_id=run_id))
+        stmt = (
+            sa.select(t)
+            .order_by(t.c.started, t.c.id)
+            .where(
+                *matching(
+                    t,
+                    ip_range=ip_range,
+                    time_column=t.c.started,
+                    since=since,
+                    until=until,
+                    site=site,
+                    host=host,
+                    run_id=run_id,
+                )
+            )
+        )
         out = []
         for row in self.select(stmt):
             for private in ("id", "ip_key", "event_key"):
@@ -59,10 +88,13 @@ class DeploymentsMixin(StoreBase):
 def _normalise(event: dict[str, Any], now: float) -> dict[str, Any]:
     unknown = set(event) - {*TEXT_FIELDS, "started", "ended", "causes"}
     if unknown:
-        raise StoreError(f"deployment event has unknown keys {sorted(unknown)} "
-                         f"(expected {', '.join((*TEXT_FIELDS, 'started', 'ended', 'causes'))})")
-    row: dict[str, Any] = {k: (None if event.get(k) is None else str(event[k]))
-                           for k in TEXT_FIELDS}
+        raise StoreError(
+            f"deployment event has unknown keys {sorted(unknown)} "
+            f"(expected {', '.join((*TEXT_FIELDS, 'started', 'ended', 'causes'))})"
+        )
+    row: dict[str, Any] = {
+        k: (None if event.get(k) is None else str(event[k])) for k in TEXT_FIELDS
+    }
     row["started"] = to_epoch(event.get("started")) or now
     row["ended"] = to_epoch(event.get("ended"))
     row["causes"] = [str(c) for c in event.get("causes") or ()] or None
@@ -76,5 +108,6 @@ def _upsert(conn: sa.Connection, row: dict[str, Any]) -> None:
     # a later write completes the row; it never blanks what an earlier one recorded
     stmt = stmt.on_conflict_do_update(
         index_elements=["event_key"],
-        set_={c: sa.func.coalesce(stmt.excluded[c], deployment_events.c[c]) for c in UPDATABLE})
+        set_={c: sa.func.coalesce(stmt.excluded[c], deployment_events.c[c]) for c in UPDATABLE},
+    )
     conn.execute(stmt)

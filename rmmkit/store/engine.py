@@ -56,26 +56,40 @@ def create_engine(url: str) -> sa.Engine:
     try:
         parsed = sa.make_url(url)
     except (sa.exc.ArgumentError, ValueError) as exc:
-        raise StoreError(f"invalid database URL (expected sqlite:///PATH or "
-                         f"postgresql+psycopg://…): {type(exc).__name__}") from None
+        raise StoreError(
+            f"invalid database URL (expected sqlite:///PATH or "
+            f"postgresql+psycopg://…): {type(exc).__name__}"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
     if parsed.get_backend_name() != "postgresql":
-        raise StoreError(f"unsupported database {parsed.get_backend_name()!r} "
-                         "(expected sqlite or postgresql)")
+        raise StoreError(
+            f"unsupported database {parsed.get_backend_name()!r} (expected sqlite or postgresql)"
+        )
     try:
-        return sa.create_engine(parsed, json_serializer=dumps, json_deserializer=json.loads,
-                                pool_pre_ping=True, pool_size=8, max_overflow=16)
+        return sa.create_engine(
+            parsed,
+            json_serializer=dumps,
+            json_deserializer=json.loads,
+            pool_pre_ping=True,
+            pool_size=8,
+            max_overflow=16,
+        )
     except ModuleNotFoundError as exc:
-        raise StoreError(f"PostgreSQL driver missing ({exc.name}): pip install "
-                         "'rmmkit[postgres]'") from None
+        raise StoreError(
+            f"PostgreSQL driver missing ({exc.name}): pip install 'rmmkit[postgres]'"
+        ) from None
 
 
 def _sqlite_engine(parsed: sa.URL) -> sa.Engine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(parsed, json_serializer=dumps, json_deserializer=json.loads,
-                              connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = sa.create_engine(
+        parsed,
+        json_serializer=dumps,
+        json_deserializer=json.loads,
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -133,13 +147,13 @@ def migrate(engine: sa.Engine, revision: str = "head") -> str | None:
             return head  # the common case: nothing to do, no write lock taken
         with write_transaction(engine) as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
-                             {"k": PG_MIGRATION_LOCK})
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_MIGRATION_LOCK})
             command.upgrade(_alembic_config(conn), revision)
             return MigrationContext.configure(conn).get_current_revision()
     except sa.exc.SQLAlchemyError as exc:
-        raise StoreError(f"cannot open the store at {describe(engine.url)}: "
-                         f"{one_line(exc)}") from None
+        raise StoreError(
+            f"cannot open the store at {describe(engine.url)}: {one_line(exc)}"
+        ) from None
 
 
 def one_line(exc: BaseException) -> str:

@@ -43,9 +43,11 @@ class SiteLock:
 def describe_holder(row: Any, now: float) -> str:
     since = dt.datetime.fromtimestamp(row["since"], dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
     run = f"run {row['run_id']} ({row['holder']})" if row["run_id"] else repr(row["holder"])
-    return (f"site {row['site']!r} is locked by {run} on host {row['owner_host']} "
-            f"pid {row['owner_pid']} since {since} (last heartbeat {now - row['heartbeat']:.0f} s"
-            " ago)")
+    return (
+        f"site {row['site']!r} is locked by {run} on host {row['owner_host']} "
+        f"pid {row['owner_pid']} since {since} (last heartbeat {now - row['heartbeat']:.0f} s"
+        " ago)"
+    )
 
 
 class LocksMixin(RunsMixin, StoreBase):
@@ -56,8 +58,13 @@ class LocksMixin(RunsMixin, StoreBase):
         lock = SiteLock(wanted, str(holder))
         lock.interrupted = self._acquire(wanted, lock.holder)
         for run in lock.interrupted:
-            log.warning("run %s (%s, sites %s) was interrupted: %s", run["run_id"],
-                        run["playbook"], ",".join(run["sites"]), run["interrupted_note"])
+            log.warning(
+                "run %s (%s, sites %s) was interrupted: %s",
+                run["run_id"],
+                run["playbook"],
+                ",".join(run["sites"]),
+                run["interrupted_note"],
+            )
         self._start_heartbeat()
         try:
             yield lock
@@ -69,14 +76,23 @@ class LocksMixin(RunsMixin, StoreBase):
         with self.write() as conn:
             interrupted = self._reap_dead(conn)
             is_run = conn.execute(sa.select(runs.c.run_id).where(runs.c.run_id == holder)).first()
-            mine = {"holder": holder, "run_id": holder if is_run else None,
-                    "owner_host": owner.host, "owner_pid": owner.pid,
-                    "owner_token": owner.token, "since": now, "heartbeat": now}
+            mine = {
+                "holder": holder,
+                "run_id": holder if is_run else None,
+                "owner_host": owner.host,
+                "owner_pid": owner.pid,
+                "owner_token": owner.token,
+                "since": now,
+                "heartbeat": now,
+            }
             for site in sites:
                 dead_run_id = self._take(conn, site, mine, now)
                 if dead_run_id and all(r["run_id"] != dead_run_id for r in interrupted):
-                    dead_run = conn.execute(sa.select(runs).where(
-                        runs.c.run_id == dead_run_id)).mappings().first()
+                    dead_run = (
+                        conn.execute(sa.select(runs).where(runs.c.run_id == dead_run_id))
+                        .mappings()
+                        .first()
+                    )
                     if dead_run is not None and dead_run["status"] == INTERRUPTED:
                         interrupted.append(public_run(dead_run))
             return interrupted
@@ -85,9 +101,12 @@ class LocksMixin(RunsMixin, StoreBase):
     def _take(conn: sa.Connection, site: str, mine: dict[str, Any], now: float) -> str | None:
         """Lock one site (inside the caller's transaction); returns a dead holder's run id."""
         for _attempt in range(3):  # PostgreSQL: the holder may release between our statements
-            inserted = conn.execute(upsert(conn, site_locks).values(site=site, **mine)
-                                    .on_conflict_do_nothing(index_elements=["site"])
-                                    .returning(site_locks.c.site)).first()
+            inserted = conn.execute(
+                upsert(conn, site_locks)
+                .values(site=site, **mine)
+                .on_conflict_do_nothing(index_elements=["site"])
+                .returning(site_locks.c.site)
+            ).first()
             if inserted is not None:
                 return None
             stmt = sa.select(site_locks).where(site_locks.c.site == site)
@@ -100,9 +119,11 @@ class LocksMixin(RunsMixin, StoreBase):
             if not dead:  # the caller's transaction rolls back the sites taken so far
                 raise LockedError(describe_holder(row, now))
             log.warning("taking over the lock of site %r from a dead holder: %s", site, why)
-            took = conn.execute(site_locks.update().where(
-                site_locks.c.site == site,
-                site_locks.c.owner_token == row["owner_token"]).values(**mine))
+            took = conn.execute(
+                site_locks.update()
+                .where(site_locks.c.site == site, site_locks.c.owner_token == row["owner_token"])
+                .values(**mine)
+            )
             if took.rowcount == 1:
                 return row["run_id"]
         raise LockedError(f"site {site!r}: the lock kept changing hands; try again")
@@ -110,9 +131,13 @@ class LocksMixin(RunsMixin, StoreBase):
     def _release(self, sites: list[str], holder: str) -> None:
         try:
             with self.write() as conn:
-                conn.execute(site_locks.delete().where(
-                    site_locks.c.site.in_(sites), site_locks.c.holder == holder,
-                    site_locks.c.owner_token == self.owner.token))
+                conn.execute(
+                    site_locks.delete().where(
+                        site_locks.c.site.in_(sites),
+                        site_locks.c.holder == holder,
+                        site_locks.c.owner_token == self.owner.token,
+                    )
+                )
         except StoreError as exc:  # a dead holder is detected later anyway
             log.warning("could not release the site lock: %s", exc)
 
@@ -134,8 +159,9 @@ class LocksMixin(RunsMixin, StoreBase):
         if getattr(self, "_heartbeat", None) is not None and self._heartbeat.is_alive():
             return
         self._heartbeat_stop = threading.Event()
-        self._heartbeat = threading.Thread(target=self._beat, name="rmmkit-store-heartbeat",
-                                           daemon=True)
+        self._heartbeat = threading.Thread(
+            target=self._beat, name="rmmkit-store-heartbeat", daemon=True
+        )
         self._heartbeat.start()
 
     def _stop_heartbeat(self) -> None:
@@ -149,13 +175,20 @@ class LocksMixin(RunsMixin, StoreBase):
             token, now = self.owner.token, self.now()
             try:
                 with self.write() as conn:
-                    conn.execute(runs.update().where(runs.c.owner_token == token,
-                                                     runs.c.status == RUNNING)
-                                 .values(heartbeat=now))
-                    conn.execute(scans.update().where(scans.c.owner_token == token,
-                                                      scans.c.status == RUNNING)
-                                 .values(heartbeat=now))
-                    conn.execute(site_locks.update().where(site_locks.c.owner_token == token)
-                                 .values(heartbeat=now))
+                    conn.execute(
+                        runs.update()
+                        .where(runs.c.owner_token == token, runs.c.status == RUNNING)
+                        .values(heartbeat=now)
+                    )
+                    conn.execute(
+                        scans.update()
+                        .where(scans.c.owner_token == token, scans.c.status == RUNNING)
+                        .values(heartbeat=now)
+                    )
+                    conn.execute(
+                        site_locks.update()
+                        .where(site_locks.c.owner_token == token)
+                        .values(heartbeat=now)
+                    )
             except StoreError as exc:
                 log.warning("store heartbeat failed: %s", exc)

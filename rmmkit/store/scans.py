@@ -22,20 +22,42 @@ from rmmkit.store.runs import upsert
 from rmmkit.store.tables import scan_rows, scans
 
 FINISHED = "finished"
-ROW_FIELDS = ("hostname", "mac", "mac_vendor", "os", "agent_status", "agent", "agent_version",
-              "resource_type", "machine_status", "description", "found_by")
+ROW_FIELDS = (
+    "hostname",
+    "mac",
+    "mac_vendor",
+    "os",
+    "agent_status",
+    "agent",
+    "agent_version",
+    "resource_type",
+    "machine_status",
+    "description",
+    "found_by",
+)
 MERGED_FIELDS = ("sources", "extra")
 
 
 class ScansMixin(StoreBase):
-    def begin_scan(self, site: str, ranges: list[str], excludes: list[str],
-                   run_id: str | None = None) -> str:
+    def begin_scan(
+        self, site: str, ranges: list[str], excludes: list[str], run_id: str | None = None
+    ) -> str:
         scan_id, now, owner = uuid.uuid4().hex, self.now(), self.owner
         with self.write() as conn:
-            conn.execute(scans.insert().values(
-                scan_id=scan_id, run_id=run_id, site=site, scope_key=site,
-                ranges=[str(r) for r in ranges], excludes=[str(e) for e in excludes],
-                status="running", started=now, owner_token=owner.token, heartbeat=now))
+            conn.execute(
+                scans.insert().values(
+                    scan_id=scan_id,
+                    run_id=run_id,
+                    site=site,
+                    scope_key=site,
+                    ranges=[str(r) for r in ranges],
+                    excludes=[str(e) for e in excludes],
+                    status="running",
+                    started=now,
+                    owner_token=owner.token,
+                    heartbeat=now,
+                )
+            )
         self._start_heartbeat()
         return scan_id
 
@@ -53,45 +75,67 @@ class ScansMixin(StoreBase):
         site = conn.execute(sa.select(scans.c.site).where(scans.c.scan_id == scan_id)).scalar()
         if site is None:
             raise StoreError(f"no scan {scan_id!r} in the store")
-        existing = {r["ip"]: dict(r) for r in conn.execute(
-            sa.select(scan_rows).where(scan_rows.c.scan_id == scan_id,
-                                       _one_of(conn, scan_rows.c.ip, [r["ip"] for r in rows]))
-        ).mappings()}
+        existing = {
+            r["ip"]: dict(r)
+            for r in conn.execute(
+                sa.select(scan_rows).where(
+                    scan_rows.c.scan_id == scan_id,
+                    _one_of(conn, scan_rows.c.ip, [r["ip"] for r in rows]),
+                )
+            ).mappings()
+        }
         now, values = self.now(), []
         for row in rows:
             old = existing.get(row["ip"])
             full = _merge(old, row)
-            values.append({**{f: full.get(f) for f in (*ROW_FIELDS, *MERGED_FIELDS)},
-                           "scan_id": scan_id, "site": site, "ip": row["ip"],
-                           "ip_key": row["ip_key"], "updated_at": now,
-                           "seen_at": old["seen_at"] if old else now})
+            values.append(
+                {
+                    **{f: full.get(f) for f in (*ROW_FIELDS, *MERGED_FIELDS)},
+                    "scan_id": scan_id,
+                    "site": site,
+                    "ip": row["ip"],
+                    "ip_key": row["ip_key"],
+                    "updated_at": now,
+                    "seen_at": old["seen_at"] if old else now,
+                }
+            )
         stmt = upsert(conn, scan_rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=["scan_id", "ip"],
-            set_={c: stmt.excluded[c] for c in (*ROW_FIELDS, *MERGED_FIELDS, "updated_at")})
+            set_={c: stmt.excluded[c] for c in (*ROW_FIELDS, *MERGED_FIELDS, "updated_at")},
+        )
         conn.execute(stmt, values)
 
     def finish_scan(self, scan_id: str, status: str = FINISHED) -> None:
         with self.write() as conn:
-            done = conn.execute(scans.update().where(scans.c.scan_id == scan_id)
-                                .values(status=str(status), ended=self.now()))
+            done = conn.execute(
+                scans.update()
+                .where(scans.c.scan_id == scan_id)
+                .values(status=str(status), ended=self.now())
+            )
             if done.rowcount == 0:
                 raise StoreError(f"no scan {scan_id!r} in the store")
 
     # -- queries ----------------------------------------------------------
-    def scans(self, site: str | None = None, since: TimeLike = None,
-              until: TimeLike = None) -> list[dict[str, Any]]:
+    def scans(
+        self, site: str | None = None, since: TimeLike = None, until: TimeLike = None
+    ) -> list[dict[str, Any]]:
         """Scans newest first, each with its row counts (``hosts``, ``online``)."""
         self.reap_dead()  # a scan whose process died reads "interrupted", not "running"
         online = sa.func.sum(sa.case((_online(), 1), else_=0))
-        counts = (sa.select(scan_rows.c.scan_id, sa.func.count().label("hosts"),
-                            online.label("online"))
-                  .group_by(scan_rows.c.scan_id).subquery())
-        stmt = (sa.select(scans, counts.c.hosts, counts.c.online)
-                .outerjoin(counts, counts.c.scan_id == scans.c.scan_id)
-                .order_by(scans.c.started.desc()))
-        stmt = stmt.where(*matching(scans, time_column=scans.c.started, since=since,
-                                    until=until, site=site))
+        counts = (
+            sa.select(scan_rows.c.scan_id, sa.func.count().label("hosts"), online.label("online"))
+            .group_by(scan_rows.c.scan_id)
+            .subquery()
+        )
+        stmt = (
+            sa.select(scans, counts.c.hosts, counts.c.online)
+            .outerjoin(counts, counts.c.scan_id == scans.c.scan_id)
+            .order_by(scans.c.started.desc())
+        )
+        stmt = stmt.where(
+            *matching(scans, time_column=scans.c.started, since=since, until=until, site=site)
+        )
         out = []
         for row in self.select(stmt):
             row.pop("owner_token")
@@ -100,32 +144,68 @@ class ScansMixin(StoreBase):
             out.append(row)
         return out
 
-    def scan_rows(self, scan_id: str | None = None, *, site: str | None = None,
-                  resource_type: str | None = None, ip_range: str | list[str] | None = None,
-                  since: TimeLike = None, until: TimeLike = None) -> list[dict[str, Any]]:
+    def scan_rows(
+        self,
+        scan_id: str | None = None,
+        *,
+        site: str | None = None,
+        resource_type: str | None = None,
+        ip_range: str | list[str] | None = None,
+        since: TimeLike = None,
+        until: TimeLike = None,
+    ) -> list[dict[str, Any]]:
         """Rows of one scan or of every scan matching the filters, by time then address."""
-        stmt = sa.select(scan_rows).order_by(scan_rows.c.seen_at, scan_rows.c.ip_key).where(
-            *matching(scan_rows, ip_range=ip_range, time_column=scan_rows.c.seen_at,
-                      since=since, until=until, scan_id=scan_id, site=site,
-                      resource_type=resource_type))
+        stmt = (
+            sa.select(scan_rows)
+            .order_by(scan_rows.c.seen_at, scan_rows.c.ip_key)
+            .where(
+                *matching(
+                    scan_rows,
+                    ip_range=ip_range,
+                    time_column=scan_rows.c.seen_at,
+                    since=since,
+                    until=until,
+                    scan_id=scan_id,
+                    site=site,
+                    resource_type=resource_type,
+                )
+            )
+        )
         return [_public_row(r) for r in self.select(stmt)]
 
     def latest_hosts(self, site: str) -> list[dict[str, Any]]:
         """Online rows of the site's most recent finished scan (no machine_status = online)."""
-        latest = (sa.select(scans.c.scan_id)
-                  .where(scans.c.site == site, scans.c.status == FINISHED)
-                  .order_by(scans.c.started.desc()).limit(1).scalar_subquery())
-        stmt = (sa.select(scan_rows).where(scan_rows.c.scan_id == latest, _online())
-                .order_by(scan_rows.c.ip_key))
+        latest = (
+            sa.select(scans.c.scan_id)
+            .where(scans.c.site == site, scans.c.status == FINISHED)
+            .order_by(scans.c.started.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        stmt = (
+            sa.select(scan_rows)
+            .where(scan_rows.c.scan_id == latest, _online())
+            .order_by(scan_rows.c.ip_key)
+        )
         return [_public_row(r) for r in self.select(stmt)]
 
-    def update_agent_status(self, site: str, ip: str, agent_status: str,
-                            agent: str | None = None, version: str | None = None) -> bool:
+    def update_agent_status(
+        self,
+        site: str,
+        ip: str,
+        agent_status: str,
+        agent: str | None = None,
+        version: str | None = None,
+    ) -> bool:
         """Set the agent status on the newest scan row of ``ip``; False if never scanned."""
         key = ip_key(ip)
-        newest = (sa.select(scan_rows.c.id).join(scans, scans.c.scan_id == scan_rows.c.scan_id)
-                  .where(scan_rows.c.site == site, scan_rows.c.ip_key == key)
-                  .order_by(scans.c.started.desc(), scan_rows.c.id.desc()).limit(1))
+        newest = (
+            sa.select(scan_rows.c.id)
+            .join(scans, scans.c.scan_id == scan_rows.c.scan_id)
+            .where(scan_rows.c.site == site, scan_rows.c.ip_key == key)
+            .order_by(scans.c.started.desc(), scan_rows.c.id.desc())
+            .limit(1)
+        )
         changes: dict[str, Any] = {"agent_status": agent_status, "updated_at": self.now()}
         if agent is not None:
             changes["agent"] = agent
@@ -148,8 +228,6 @@ def _one_of(conn: sa.Connection, column: Any, values: list[str]) -> sa.ColumnEle
 
 def _online() -> sa.ColumnElement[bool]:
     return sa.or_(scan_rows.c.machine_status.is_(None), scan_rows.c.machine_status == "online")
-
-
 
 
 def _normalise(raw: dict[str, Any]) -> dict[str, Any]:

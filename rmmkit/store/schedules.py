@@ -32,22 +32,36 @@ class SchedulesMixin(StoreBase):
     def claim_schedule_run(self, schedule_id: str, due_at: dt.datetime | float) -> bool:
         """True for exactly one caller per (schedule, due time), whatever the process."""
         owner = self.owner
-        row = {"schedule_id": schedule_id, "due_at": _due(due_at), "status": CLAIMED,
-               "claimed_by": f"{owner.host}:{owner.pid}", "owner_token": owner.token,
-               "claimed_at": self.now()}
+        row = {
+            "schedule_id": schedule_id,
+            "due_at": _due(due_at),
+            "status": CLAIMED,
+            "claimed_by": f"{owner.host}:{owner.pid}",
+            "owner_token": owner.token,
+            "claimed_at": self.now(),
+        }
         with self.write() as conn:
-            stmt = upsert(conn, schedule_runs).values(**row).on_conflict_do_nothing(
-                index_elements=["schedule_id", "due_at"]).returning(schedule_runs.c.status)
+            stmt = (
+                upsert(conn, schedule_runs)
+                .values(**row)
+                .on_conflict_do_nothing(index_elements=["schedule_id", "due_at"])
+                .returning(schedule_runs.c.status)
+            )
             # RETURNING yields a row only when this insert won (rowcount is unreliable here)
             return conn.execute(stmt).first() is not None
 
-    def finish_schedule_run(self, schedule_id: str, due_at: dt.datetime | float,
-                            status: str) -> None:
+    def finish_schedule_run(
+        self, schedule_id: str, due_at: dt.datetime | float, status: str
+    ) -> None:
         with self.write() as conn:
-            done = conn.execute(schedule_runs.update().where(
-                schedule_runs.c.schedule_id == schedule_id,
-                schedule_runs.c.due_at == _due(due_at)).values(status=str(status),
-                                                               finished_at=self.now()))
+            done = conn.execute(
+                schedule_runs.update()
+                .where(
+                    schedule_runs.c.schedule_id == schedule_id,
+                    schedule_runs.c.due_at == _due(due_at),
+                )
+                .values(status=str(status), finished_at=self.now())
+            )
             if done.rowcount == 0:
                 raise StoreError(f"schedule {schedule_id!r} has no claimed run due at {due_at}")
 
@@ -56,8 +70,11 @@ class SchedulesMixin(StoreBase):
 
         ``due_at`` is a timezone-aware UTC datetime; the other times are epoch seconds.
         """
-        stmt = sa.select(schedule_runs).order_by(schedule_runs.c.due_at.desc()).where(
-            *matching(schedule_runs, schedule_id=schedule_id))
+        stmt = (
+            sa.select(schedule_runs)
+            .order_by(schedule_runs.c.due_at.desc())
+            .where(*matching(schedule_runs, schedule_id=schedule_id))
+        )
         now, out = self.now(), []
         for row in self.select(stmt):
             token = row.pop("owner_token")
@@ -75,16 +92,24 @@ class SchedulesMixin(StoreBase):
         """
         done = (RUNNING, INTERRUPTED)
         queries = [
-            sa.select((runs.c.ended - runs.c.started).label("took"), runs.c.started.label("at"))
-            .where(runs.c.scope_key == scope_key, runs.c.ended.is_not(None),
-                   runs.c.status.not_in(done)),
-            sa.select((scans.c.ended - scans.c.started).label("took"), scans.c.started.label("at"))
-            .where(scans.c.scope_key == scope_key, scans.c.ended.is_not(None),
-                   scans.c.status.not_in(done)),
-            sa.select((schedule_runs.c.finished_at - schedule_runs.c.claimed_at).label("took"),
-                      schedule_runs.c.claimed_at.label("at"))
-            .where(schedule_runs.c.schedule_id == scope_key,
-                   schedule_runs.c.finished_at.is_not(None)),
+            sa.select(
+                (runs.c.ended - runs.c.started).label("took"), runs.c.started.label("at")
+            ).where(
+                runs.c.scope_key == scope_key, runs.c.ended.is_not(None), runs.c.status.not_in(done)
+            ),
+            sa.select(
+                (scans.c.ended - scans.c.started).label("took"), scans.c.started.label("at")
+            ).where(
+                scans.c.scope_key == scope_key,
+                scans.c.ended.is_not(None),
+                scans.c.status.not_in(done),
+            ),
+            sa.select(
+                (schedule_runs.c.finished_at - schedule_runs.c.claimed_at).label("took"),
+                schedule_runs.c.claimed_at.label("at"),
+            ).where(
+                schedule_runs.c.schedule_id == scope_key, schedule_runs.c.finished_at.is_not(None)
+            ),
         ]
         samples: list[tuple[float, float]] = []
         with self.read() as conn:

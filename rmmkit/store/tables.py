@@ -189,5 +189,13 @@ schedule_runs = sa.Table(
     sa.Column("finished_at", Time, nullable=True),
 )
 
-ALL_TABLES = (runs, task_results, site_locks, scans, scan_rows, deployment_events, facts,
-              schedule_runs)
+ALL_TABLES = (
+    runs,
+    task_results,
+    site_locks,
+    scans,
+    scan_rows,
+    deployment_events,
+    facts,
+    schedule_runs,
+)

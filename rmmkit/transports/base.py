@@ -11,7 +11,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from rmmkit.models import ResolvedHost
+    from rmmkit.declared.models import ResolvedHost
 
 
 class Connection(Protocol):

@@ -12,12 +12,12 @@ import socket
 from typing import TYPE_CHECKING
 
 from rmmkit.errors import AuthenticationError, ProtocolError, UnreachableError
-from rmmkit.hookspecs import Register, hookimpl
+from rmmkit.plugin.spec import Register, hookimpl
 from rmmkit.transports.base import Transport
 from rmmkit.transports.mock import MockTransport
 
 if TYPE_CHECKING:
-    from rmmkit.models import ResolvedHost
+    from rmmkit.declared.models import ResolvedHost
 
 
 class LocalConnection:

@@ -21,7 +21,7 @@ from rmmkit.errors import AuthenticationError, UnreachableError
 from rmmkit.transports.base import Transport
 
 if TYPE_CHECKING:
-    from rmmkit.models import ResolvedHost
+    from rmmkit.declared.models import ResolvedHost
 
 
 @dataclass

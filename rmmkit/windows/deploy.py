@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from rmmkit.agents.status import Probe
+from rmmkit.declared.models import Agent
 from rmmkit.errors import InputError, TransportError
-from rmmkit.models import Agent
 from rmmkit.windows.rrp import RUN_ONCE, split_value
 from rmmkit.windows.smb import unc_parts
 

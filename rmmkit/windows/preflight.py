@@ -26,7 +26,7 @@ from typing import Any
 
 from rmmkit.errors import RmmkitError, TransportError
 from rmmkit.windows.errors import ErrorTable, Failure, classify
-from rmmkit.windows.rrp import Registry
+from rmmkit.windows.rrp import RemoteRegistry
 from rmmkit.windows.scmr import ServiceManager
 from rmmkit.windows.smb import SmbSession, tcp_open
 from rmmkit.windows.verdict import Preflight, Step, problems, verdict
@@ -217,7 +217,7 @@ class Ladder:
 
     def _winreg(self) -> str:
         assert self.smb is not None
-        reg = Registry(self.smb)
+        reg = RemoteRegistry(self.smb)
         try:
             version = reg.read(PROBE_KEY, "CurrentVersion")
         finally:

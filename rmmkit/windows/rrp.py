@@ -39,7 +39,7 @@ def split_value(path: str) -> tuple[str, str]:
     return key, name
 
 
-class Registry:
+class RemoteRegistry:
     """Registry of one host; the pipe is opened on first use and closed with :meth:`close`."""
 
     def __init__(self, smb: SmbSession) -> None:

@@ -15,13 +15,13 @@ from rmmkit.errors import AuthenticationError
 from rmmkit.secrets.credentials import materialize
 from rmmkit.transports.base import Transport
 from rmmkit.windows.errors import ErrorTable, error_table
-from rmmkit.windows.rrp import Registry
+from rmmkit.windows.rrp import RemoteRegistry
 from rmmkit.windows.scmr import ServiceManager
 from rmmkit.windows.smb import SmbSession
 from rmmkit.windows.wmi import Wmi
 
 if TYPE_CHECKING:
-    from rmmkit.models import ResolvedHost
+    from rmmkit.declared.models import ResolvedHost
 
 WINDOWS_KINDS = ("password", "ntlm_hash", "kerberos")
 
@@ -48,7 +48,7 @@ class WindowsConnection:
         self.host = host
         self.session = session
         self._services: ServiceManager | None = None
-        self._registry: Registry | None = None
+        self._registry: RemoteRegistry | None = None
         self._wmi: Wmi | None = None
 
     @property
@@ -58,9 +58,9 @@ class WindowsConnection:
         return self._services
 
     @property
-    def registry(self) -> Registry:
+    def registry(self) -> RemoteRegistry:
         if self._registry is None:
-            self._registry = Registry(self.smb)
+            self._registry = RemoteRegistry(self.smb)
         return self._registry
 
     @property

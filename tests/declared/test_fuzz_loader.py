@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
+from rmmkit.declared.loader import load_file
 from rmmkit.errors import InputError
-from rmmkit.loader import load_file
-from rmmkit.plugins import load_plugins
+from rmmkit.plugin.manager import load_plugins
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).parent / "fixtures" / "inventory.yml"

@@ -8,11 +8,11 @@ from typing import Any, ClassVar
 import pytest
 
 from rmmkit.actions.base import Action
+from rmmkit.declared.loader import detect_kind, load_file, load_inventory, load_playbook
+from rmmkit.declared.models import Inventory, Playbook, SecretRef
 from rmmkit.errors import InputError, SchemaViolation, TemplateError, UnknownReference
-from rmmkit.hookspecs import hookimpl
-from rmmkit.loader import detect_kind, load_file, load_inventory, load_playbook
-from rmmkit.models import Inventory, Playbook, SecretRef
-from rmmkit.plugins import load_plugins
+from rmmkit.plugin.manager import load_plugins
+from rmmkit.plugin.spec import hookimpl
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"

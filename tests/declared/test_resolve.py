@@ -7,22 +7,20 @@ from typing import Any
 
 import pytest
 
-from rmmkit.errors import InputError, TemplateError, UnknownReference
-from rmmkit.loader import load_inventory
-from rmmkit.models import Playbook, Targets, Task
-from rmmkit.plugins import load_plugins
-from rmmkit.resolve import (
+from rmmkit.declared.loader import load_inventory
+from rmmkit.declared.models import Playbook, Targets, Task
+from rmmkit.declared.resolve import (
     effective_settings,
     evaluate_when,
     inventory_scope,
     render,
-    resolve_address,
     resolve_discovered,
     resolve_host,
-    select_hosts,
-    selected_sites,
     task_vars,
 )
+from rmmkit.declared.selection import resolve_address, select_hosts, selected_sites
+from rmmkit.errors import InputError, TemplateError, UnknownReference
+from rmmkit.plugin.manager import load_plugins
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

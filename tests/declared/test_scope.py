@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rmmkit.declared.scope import Scope, parse_range, range_size
 from rmmkit.errors import InputError, ScopeError
-from rmmkit.scope import Scope, parse_range, range_size
 
 
 @pytest.mark.parametrize(

@@ -53,8 +53,13 @@ class MiniLab:
     def rmmkit(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run the rmmkit CLI inside the scanner namespace (no default route there)."""
         argv = ["ip", "netns", "exec", self.scanner, sys.executable, "-m", "rmmkit.cli.main", *args]
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=120,
-                              env={**os.environ, "RMMKIT_NO_PLUGIN_COMMANDS": "1"})
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "RMMKIT_NO_PLUGIN_COMMANDS": "1"},
+        )
         if check and proc.returncode != 0:
             raise AssertionError(f"rmmkit {' '.join(args)} → {proc.returncode}: {proc.stderr}")
         return proc
@@ -77,11 +82,23 @@ def minilab(tmp_path_factory: pytest.TempPathFactory):
         linux = net.add_host(11)
         start_sshd(net, linux, f"{SUBNET}.11")
         snmp = net.add_host(12, 13)
-        start_snmpd(net, snmp, f"{SUBNET}.12", community=COMMUNITY, sys_name="ups-basement",
-                    sys_descr="APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.4.6) Smart-UPS 1500",
-                    v3=(V3_USER, V3_AUTH, V3_PRIV))
-        start_snmpd(net, snmp, f"{SUBNET}.13", community=COMMUNITY, sys_name="printer-2f",
-                    sys_descr="HP ETHERNET MULTI-ENVIRONMENT, JETDIRECT, LaserJet M402")
+        start_snmpd(
+            net,
+            snmp,
+            f"{SUBNET}.12",
+            community=COMMUNITY,
+            sys_name="ups-basement",
+            sys_descr="APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.4.6) Smart-UPS 1500",
+            v3=(V3_USER, V3_AUTH, V3_PRIV),
+        )
+        start_snmpd(
+            net,
+            snmp,
+            f"{SUBNET}.13",
+            community=COMMUNITY,
+            sys_name="printer-2f",
+            sys_descr="HP ETHERNET MULTI-ENVIRONMENT, JETDIRECT, LaserJet M402",
+        )
         net.add_host(14, 17, 18)
         net.add_host(15, ignore_icmp=True)
         tmp = tmp_path_factory.mktemp("rmkd")

@@ -50,29 +50,54 @@ def start_sshd(net: MiniNet, ns: str, ip: str) -> None:
         sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key))
     Path("/run/sshd").mkdir(exist_ok=True)
     conf = root / "sshd_config"
-    conf.write_text(f"ListenAddress {ip}\nPort 22\nHostKey {key}\nPidFile {root}/pid\n"
-                    "UsePAM no\nPasswordAuthentication no\n")
+    conf.write_text(
+        f"ListenAddress {ip}\nPort 22\nHostKey {key}\nPidFile {root}/pid\n"
+        "UsePAM no\nPasswordAuthentication no\n"
+    )
     net.spawn(ns, "/usr/sbin/sshd", "-D", "-e", "-f", str(conf))
     wait_port(net, ns, ip, 22)
 
 
-def start_snmpd(net: MiniNet, ns: str, ip: str, *, community: str, sys_name: str,
-                sys_descr: str, sys_object_id: str = "",
-                v3: tuple[str, str, str] | None = None) -> None:
+def start_snmpd(
+    net: MiniNet,
+    ns: str,
+    ip: str,
+    *,
+    community: str,
+    sys_name: str,
+    sys_descr: str,
+    sys_object_id: str = "",
+    v3: tuple[str, str, str] | None = None,
+) -> None:
     """``v3`` = (user, auth key, priv key): an authPriv SHA/AES user besides the community."""
     root = net.tmp / f"snmpd-{ns}-{ip}"
     root.mkdir(parents=True, exist_ok=True)
     conf = root / "snmpd.conf"
-    lines = [f"rocommunity {community}", f"sysname {sys_name}", f"sysdescr {sys_descr}",
-             "sysservices 6"]
+    lines = [
+        f"rocommunity {community}",
+        f"sysname {sys_name}",
+        f"sysdescr {sys_descr}",
+        "sysservices 6",
+    ]
     if sys_object_id:
         lines.append(f"sysobjectid {sys_object_id}")
     if v3:
         user, auth, priv = v3
         lines += [f'createUser {user} SHA "{auth}" AES "{priv}"', f"rouser {user} priv"]
     conf.write_text("\n".join(lines) + "\n")
-    net.spawn(ns, "snmpd", "-f", "-Lo", "-C", "-c", str(conf), "-p", str(root / "pid"),
-              "--persistentDir=" + str(root), f"udp:{ip}:161")
+    net.spawn(
+        ns,
+        "snmpd",
+        "-f",
+        "-Lo",
+        "-C",
+        "-c",
+        str(conf),
+        "-p",
+        str(root / "pid"),
+        "--persistentDir=" + str(root),
+        f"udp:{ip}:161",
+    )
     end = time.monotonic() + 10
     while time.monotonic() < end:
         if f"{ip}:161 " in net.exec(ns, "ss", "-Hlun", check=False):

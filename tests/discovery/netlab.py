@@ -56,8 +56,21 @@ class MiniNet:
         name = f"{self.prefix}h{self._count}"
         self._netns(name)
         outside, inside = f"rk{self._count}x", f"rk{self._count}y"
-        sh("ip", "-n", self.scanner, "link", "add", outside, "type", "veth", "peer", "name", inside,
-           "netns", name)
+        sh(
+            "ip",
+            "-n",
+            self.scanner,
+            "link",
+            "add",
+            outside,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            inside,
+            "netns",
+            name,
+        )
         sh("ip", "-n", self.scanner, "link", "set", outside, "master", "br0", "up")
         for octet in octets:
             sh("ip", "-n", name, "addr", "add", f"{SUBNET}.{octet}/24", "dev", inside)
@@ -70,8 +83,13 @@ class MiniNet:
         return sh("ip", "netns", "exec", ns, *argv, check=check, input=input)
 
     def spawn(self, ns: str, *argv: str, **kwargs) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(["ip", "netns", "exec", ns, *argv], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True, **kwargs)
+        proc = subprocess.Popen(
+            ["ip", "netns", "exec", ns, *argv],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            **kwargs,
+        )
         self.procs.append(proc)
         return proc
 

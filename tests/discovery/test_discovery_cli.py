@@ -16,19 +16,29 @@ from .conftest import SUBNET
 
 
 def _rmmkit(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rmmkit.cli.main", *args], capture_output=True,
-                          text=True, timeout=60, env={"RMMKIT_NO_PLUGIN_COMMANDS": "1",
-                                                       "PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+    return subprocess.run(
+        [sys.executable, "-m", "rmmkit.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"RMMKIT_NO_PLUGIN_COMMANDS": "1", "PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+    )
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (["scan", "10.0.0.300", "--list"], "'10.0.0.300' is not a valid IP address"),
-    (["scan", "10.0.0.9-10.0.0.1", "--list"], "starts after it ends"),
-    (["scan", "--list"], "nothing to scan"),
-    (["scan", "10.0.0.0/24", "--ports", "22,ssh", "--list"], "--ports: 'ssh' is not a TCP port"),
-    (["scan", "10.0.0.0/8", "--list"], "more than the cap"),
-    (["report", "scan-details", "--since", "yesterday-ish"], "is not a date"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["scan", "10.0.0.300", "--list"], "'10.0.0.300' is not a valid IP address"),
+        (["scan", "10.0.0.9-10.0.0.1", "--list"], "starts after it ends"),
+        (["scan", "--list"], "nothing to scan"),
+        (
+            ["scan", "10.0.0.0/24", "--ports", "22,ssh", "--list"],
+            "--ports: 'ssh' is not a TCP port",
+        ),
+        (["scan", "10.0.0.0/8", "--list"], "more than the cap"),
+        (["report", "scan-details", "--since", "yesterday-ish"], "is not a date"),
+    ],
+)
 def test_bad_input_is_one_line_with_exit_code_3(args, needle):
     proc = _rmmkit(*args)
     assert proc.returncode == EXIT_INVALID_INPUT, proc.stderr
@@ -60,20 +70,43 @@ def test_store_diff_and_report(minilab, tmp_path):
     finally:
         minilab.net.exec(ping_ns, "ip", "addr", "del", f"{SUBNET}.16/24", "dev", "rk6y")
     minilab.rmmkit("scan", *site, "--format", "json")
-    diff = json.loads(minilab.rmmkit("scan", "diff", "--site", "lab", "--format", "json",
-                                 "--db", db).stdout)
+    diff = json.loads(
+        minilab.rmmkit("scan", "diff", "--site", "lab", "--format", "json", "--db", db).stdout
+    )
     assert [r["ip"] for r in diff["gone"]] == [f"{SUBNET}.16"]
     assert diff["new"] == []
-    report = minilab.rmmkit("report", "scan-details", "--site", "lab", "--resource", "ups",
-                        "--format", "csv", "--db", db).stdout
+    report = minilab.rmmkit(
+        "report",
+        "scan-details",
+        "--site",
+        "lab",
+        "--resource",
+        "ups",
+        "--format",
+        "csv",
+        "--db",
+        db,
+    ).stdout
     rows = list(csv.DictReader(io.StringIO(report)))
     assert [r["IP address"] for r in rows] == [f"{SUBNET}.12"] * 2
-    ranged = json.loads(minilab.rmmkit("report", "scan-details", "--ip-range",
-                                   f"{SUBNET}.14-{SUBNET}.15", "--format", "json",
-                                   "--db", db).stdout)
+    ranged = json.loads(
+        minilab.rmmkit(
+            "report",
+            "scan-details",
+            "--ip-range",
+            f"{SUBNET}.14-{SUBNET}.15",
+            "--format",
+            "json",
+            "--db",
+            db,
+        ).stdout
+    )
     assert sorted({r["ip"] for r in ranged}) == [f"{SUBNET}.14", f"{SUBNET}.15"]
-    future = json.loads(minilab.rmmkit("report", "scan-details", "--since", "2999-01-01",
-                                   "--format", "json", "--db", db).stdout)
+    future = json.loads(
+        minilab.rmmkit(
+            "report", "scan-details", "--since", "2999-01-01", "--format", "json", "--db", db
+        ).stdout
+    )
     assert future == []
 
 
@@ -81,9 +114,9 @@ def test_discover_action_writes_the_site_scan(minilab, tmp_path):
     code = f"""
 import json
 from rmmkit.actions.base import TaskContext
-from rmmkit.loader import load_inventory
-from rmmkit.models import ResolvedHost, Task
-from rmmkit.session import Session
+from rmmkit.declared.loader import load_inventory
+from rmmkit.declared.models import ResolvedHost, Task
+from rmmkit.run.session import Session
 inv = load_inventory({str(minilab.inventory)!r})
 session = Session.create(inventory=inv, db_url={f"sqlite:///{tmp_path}/act.db"!r})
 action = session.plugins.actions.get("discover")()
@@ -104,8 +137,16 @@ print(json.dumps({{"data": out.data, "live": live, "check": check.msg}}))
 
 def test_jsonl_events_for_runners():
     """Loopback only: the event stream a runner reads, in order, one host event per address."""
-    proc = _rmmkit("scan", "127.0.0.1-127.0.0.2", "--no-dns", "--no-store", "--ports", "none",
-                   "--format", "jsonl")
+    proc = _rmmkit(
+        "scan",
+        "127.0.0.1-127.0.0.2",
+        "--no-dns",
+        "--no-store",
+        "--ports",
+        "none",
+        "--format",
+        "jsonl",
+    )
     assert proc.returncode == 0, proc.stderr
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     kinds = [e["event"] for e in events]

@@ -10,11 +10,11 @@ import time
 
 import pytest
 
+from rmmkit.declared.scope import Scope
 from rmmkit.discovery.icmp import IcmpEngine, open_icmp_socket
 from rmmkit.discovery.liveness import SweepOptions, sweep
 from rmmkit.discovery.rate import TokenBucket
 from rmmkit.errors import ScopeError
-from rmmkit.scope import Scope
 
 from .conftest import SUBNET
 
@@ -47,8 +47,9 @@ def test_loopback_block_all_answer_with_ttl():
 def test_scope_guard_stops_before_the_first_packet_outside():
     scope = Scope(["127.0.0.1-127.0.0.4"])
     targets = [LOOPBACK + i for i in range(8)]  # 127.0.0.5.. are outside the scope
-    engine = IcmpEngine(targets, bucket=TokenBucket(10_000), timeout=0.2, retries=0,
-                        check=scope.check)
+    engine = IcmpEngine(
+        targets, bucket=TokenBucket(10_000), timeout=0.2, retries=0, check=scope.check
+    )
     with pytest.raises(ScopeError):
         asyncio.run(engine.run())
     assert engine.sent == 4
@@ -71,8 +72,9 @@ def test_tcp_fallback_finds_listener_when_icmp_is_not_used():
         from rmmkit.discovery.tcp import TcpProber
 
         async def connect_only():
-            prober = TcpProber((port, port + 1), bucket=TokenBucket(1000), timeout=1.0,
-                               stop_at_first=False)
+            prober = TcpProber(
+                (port, port + 1), bucket=TokenBucket(1000), timeout=1.0, stop_at_first=False
+            )
             task = asyncio.ensure_future(prober.run())
             prober.probe("127.0.0.9")
             prober.close_input()
@@ -112,12 +114,22 @@ print(json.dumps({{"raw": e.raw, "alive": sorted(e.replies), "ttl": ttls}}))
 
 def test_dead_block_finishes_within_timeout_plus_one_second(minilab):
     """A dead routed /24 (the crowd answers for 203.0.113.0/24 only; 192.0.2.0/24 goes nowhere)."""
-    minilab.net.exec(minilab.scanner, "ip", "route", "replace", "192.0.2.0/24",
-                     "via", f"{SUBNET}.2")
+    minilab.net.exec(
+        minilab.scanner, "ip", "route", "replace", "192.0.2.0/24", "via", f"{SUBNET}.2"
+    )
     minilab.net.exec(minilab.net.namespaces[1], "sysctl", "-qw", "net.ipv4.ip_forward=0")
     start = time.monotonic()
-    rows = minilab.scan_json("192.0.2.0/24", "--ping-only", "--no-store", "--timeout", "1",
-                         "--max-rate", "20000", "--ports", "22,445")
+    rows = minilab.scan_json(
+        "192.0.2.0/24",
+        "--ping-only",
+        "--no-store",
+        "--timeout",
+        "1",
+        "--max-rate",
+        "20000",
+        "--ports",
+        "22,445",
+    )
     took = time.monotonic() - start
     assert len(rows) == 256
     assert all(r["machine_status"] == "offline" for r in rows)

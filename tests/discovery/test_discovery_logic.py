@@ -20,11 +20,14 @@ def _ev(**kw) -> Evidence:
     return Evidence(ip="10.0.0.1", found_by=kw.pop("found_by", "icmp"), **kw)
 
 
-@pytest.mark.parametrize(("os_name", "build", "expected"), [
-    ("Windows Server 2022 Build 20348", 20348, "server"),
-    ("Windows 11 Build 22631", 22631, "desktop"),
-    ("Windows 10 Build 19045", 19045, "desktop"),
-])
+@pytest.mark.parametrize(
+    ("os_name", "build", "expected"),
+    [
+        ("Windows Server 2022 Build 20348", 20348, "server"),
+        ("Windows 11 Build 22631", 22631, "desktop"),
+        ("Windows 10 Build 19045", 19045, "desktop"),
+    ],
+)
 def test_windows_release_decides_desktop_or_server(os_name, build, expected):
     got = classify(_ev(smb={"os": os_name, "os_build": build, "server_name": "PC1"}))
     assert got.resource_type == expected
@@ -44,19 +47,26 @@ def test_linux_with_sshd_is_a_server_by_default():
     assert got.sources["os"] == "ssh banner"
 
 
-@pytest.mark.parametrize(("descr", "oid", "kind"), [
-    ("APC Web/SNMP Management Card Smart-UPS 1500", "", "ups"),
-    ("HP ETHERNET MULTI-ENVIRONMENT, JETDIRECT", "", "printer"),
-    ("Fortigate 60F", "", "firewall"),
-    ("RouterOS CCR1009", "", "router"),
-    ("Cisco IOS Software, Catalyst L3 Switch", "", "switch"),
-    ("some box", "1.3.6.1.4.1.318.1.3.27", "ups"),
-    ("some box", "1.3.6.1.4.1.99999", "snmp"),
-])
+@pytest.mark.parametrize(
+    ("descr", "oid", "kind"),
+    [
+        ("APC Web/SNMP Management Card Smart-UPS 1500", "", "ups"),
+        ("HP ETHERNET MULTI-ENVIRONMENT, JETDIRECT", "", "printer"),
+        ("Fortigate 60F", "", "firewall"),
+        ("RouterOS CCR1009", "", "router"),
+        ("Cisco IOS Software, Catalyst L3 Switch", "", "switch"),
+        ("some box", "1.3.6.1.4.1.318.1.3.27", "ups"),
+        ("some box", "1.3.6.1.4.1.99999", "snmp"),
+    ],
+)
 def test_snmp_device_kinds(descr, oid, kind):
     assert device_kind(descr, oid) == kind
-    got = classify(_ev(snmp={"sys_descr": descr, "sys_object_id": oid, "sys_name": "dev"},
-                       snmp_via="snmp v2c (community #1)"))
+    got = classify(
+        _ev(
+            snmp={"sys_descr": descr, "sys_object_id": oid, "sys_name": "dev"},
+            snmp_via="snmp v2c (community #1)",
+        )
+    )
     assert got.resource_type == kind
     assert got.hostname == "dev"
 
@@ -94,7 +104,7 @@ def test_token_bucket_holds_the_rate_on_a_fake_clock():
 def test_echo_checksum_is_valid(index, attempt):
     engine = IcmpEngine([], bucket=TokenBucket(1))
     packet = engine.packet(index, attempt)
-    words = sum(int.from_bytes(packet[i:i + 2], "big") for i in range(0, len(packet), 2))
+    words = sum(int.from_bytes(packet[i : i + 2], "big") for i in range(0, len(packet), 2))
     assert _fold(words) == 0  # a correct ICMP checksum folds the whole packet to zero
 
 
@@ -109,12 +119,16 @@ def test_ports_option():
 
 
 def test_diff_new_gone_changed():
-    older = [{"ip": "10.0.0.1", "machine_status": "online", "hostname": "a"},
-             {"ip": "10.0.0.2", "machine_status": "online", "hostname": "b"},
-             {"ip": "10.0.0.3", "machine_status": "offline"}]
-    newer = [{"ip": "10.0.0.1", "machine_status": "online", "hostname": "a2"},
-             {"ip": "10.0.0.2", "machine_status": "offline"},
-             {"ip": "10.0.0.3", "machine_status": "online", "hostname": "c"}]
+    older = [
+        {"ip": "10.0.0.1", "machine_status": "online", "hostname": "a"},
+        {"ip": "10.0.0.2", "machine_status": "online", "hostname": "b"},
+        {"ip": "10.0.0.3", "machine_status": "offline"},
+    ]
+    newer = [
+        {"ip": "10.0.0.1", "machine_status": "online", "hostname": "a2"},
+        {"ip": "10.0.0.2", "machine_status": "offline"},
+        {"ip": "10.0.0.3", "machine_status": "online", "hostname": "c"},
+    ]
     got = diff_scans(older, newer)
     assert [r["ip"] for r in got["new"]] == ["10.0.0.3"]
     assert [r["ip"] for r in got["gone"]] == ["10.0.0.2"]
@@ -126,7 +140,8 @@ def test_arp_table_parsing_keeps_complete_entries(tmp_path):
     table.write_text(
         "IP address       HW type     Flags       HW address            Mask     Device\n"
         "10.0.0.5         0x1         0x2         00:1b:21:aa:bb:cc     *        eth0\n"
-        "10.0.0.6         0x1         0x0         00:00:00:00:00:00     *        eth0\n")
+        "10.0.0.6         0x1         0x0         00:00:00:00:00:00     *        eth0\n"
+    )
     assert neighbour_macs(table) == {"10.0.0.5": "00:1b:21:aa:bb:cc"}
     assert mac_vendor("00:1b:21:aa:bb:cc") == "Intel Corporate"
     assert mac_vendor("02:1b:21:aa:bb:cc") == ""  # locally administered: no vendor

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.lab
 
 @pytest.fixture(scope="module")
 def site_rows(minilab):
-    rows = minilab.scan_json("--site", "lab", "-i", str(minilab.inventory), "--no-dns",
-                             "--ports", "22,80")
+    rows = minilab.scan_json(
+        "--site", "lab", "-i", str(minilab.inventory), "--no-dns", "--ports", "22,80"
+    )
     return {row["ip"]: row for row in rows}
 
 
@@ -66,13 +67,18 @@ def test_ping_only_filtered_dead_and_excluded(site_rows):
 
 
 def test_secret_never_printed_or_stored(minilab, site_rows):
-    out = minilab.rmmkit("report", "scan-details", "--site", "lab", "--format", "json",
-                         "--db", minilab.db)
+    out = minilab.rmmkit(
+        "report", "scan-details", "--site", "lab", "--format", "json", "--db", minilab.db
+    )
     assert COMMUNITY not in out.stdout
     assert json.loads(out.stdout)
     path = minilab.db.removeprefix("sqlite:///")
-    dump = minilab.net.exec(minilab.scanner, "python3", "-c",
-                            f"import sqlite3;print(list(sqlite3.connect({path!r}).iterdump()))")
+    dump = minilab.net.exec(
+        minilab.scanner,
+        "python3",
+        "-c",
+        f"import sqlite3;print(list(sqlite3.connect({path!r}).iterdump()))",
+    )
     assert COMMUNITY not in dump
 
 
@@ -83,9 +89,24 @@ def _capture(minilab, argv: list[str]) -> list[tuple[float, str]]:
     """
     pcap = minilab.net.tmp / f"cap-{time.monotonic_ns()}.pcap"
     bpf = f"ip and not igmp and src host {SUBNET}.1"
-    dump = subprocess.Popen(["ip", "netns", "exec", minilab.scanner, "tcpdump", "-i", "br0", "-n",
-                             "--immediate-mode", "-w", str(pcap), bpf],
-                            stderr=subprocess.PIPE, text=True)
+    dump = subprocess.Popen(
+        [
+            "ip",
+            "netns",
+            "exec",
+            minilab.scanner,
+            "tcpdump",
+            "-i",
+            "br0",
+            "-n",
+            "--immediate-mode",
+            "-w",
+            str(pcap),
+            bpf,
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert "listening" in dump.stderr.readline()
         time.sleep(0.2)
@@ -94,8 +115,9 @@ def _capture(minilab, argv: list[str]) -> list[tuple[float, str]]:
     finally:
         dump.send_signal(signal.SIGINT)  # tcpdump flushes and closes the file on SIGINT
         dump.wait(timeout=10)
-    text = subprocess.run(["tcpdump", "-r", str(pcap), "-n", "-tt"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["tcpdump", "-r", str(pcap), "-n", "-tt"], capture_output=True, text=True, check=True
+    ).stdout
     out = []
     for line in text.splitlines():
         match = re.match(r"(\d+\.\d+) IP (\S+) > (\d+\.\d+\.\d+\.\d+)", line)
@@ -105,8 +127,21 @@ def _capture(minilab, argv: list[str]) -> list[tuple[float, str]]:
 
 
 def test_capture_shows_no_packet_outside_scope(minilab):
-    packets = _capture(minilab, ["scan", "--site", "lab", "-i", str(minilab.inventory), "--no-dns",
-                             "--format", "json", "--db", minilab.db])
+    packets = _capture(
+        minilab,
+        [
+            "scan",
+            "--site",
+            "lab",
+            "-i",
+            str(minilab.inventory),
+            "--no-dns",
+            "--format",
+            "json",
+            "--db",
+            minilab.db,
+        ],
+    )
     destinations = {dst for _t, dst in packets}
     allowed = {f"{SUBNET}.{n}" for n in range(10, 17)}
     assert packets, "the capture saw nothing: the test would prove nothing"
@@ -115,9 +150,25 @@ def test_capture_shows_no_packet_outside_scope(minilab):
 
 def test_capture_rate_within_five_percent(minilab):
     rate = 1000
-    packets = _capture(minilab, ["scan", f"{CROWD}.0/24", "--exclude", f"{CROWD}.77", "--ping-only",
-                             "--retries", "0", "--ports", "none", "--max-rate", str(rate),
-                             "--format", "json", "--no-store"])
+    packets = _capture(
+        minilab,
+        [
+            "scan",
+            f"{CROWD}.0/24",
+            "--exclude",
+            f"{CROWD}.77",
+            "--ping-only",
+            "--retries",
+            "0",
+            "--ports",
+            "none",
+            "--max-rate",
+            str(rate),
+            "--format",
+            "json",
+            "--no-store",
+        ],
+    )
     assert len(packets) == 255
     assert f"{CROWD}.77" not in {dst for _t, dst in packets}
     span = packets[-1][0] - packets[0][0]
@@ -128,8 +179,9 @@ def test_capture_rate_within_five_percent(minilab):
 def test_same_live_set_as_nmap(minilab):
     rows = minilab.scan_json(SCOPE, "--exclude", EXCLUDED, "--ping-only", "--no-store")
     ours = {r["ip"] for r in rows if r["machine_status"] == "online"}
-    xml = minilab.net.exec(minilab.scanner, "nmap", "-sn", "-n", "-oX", "-", f"{SUBNET}.10-17",
-                       "--exclude", EXCLUDED)
+    xml = minilab.net.exec(
+        minilab.scanner, "nmap", "-sn", "-n", "-oX", "-", f"{SUBNET}.10-17", "--exclude", EXCLUDED
+    )
     theirs = set(re.findall(r'<status state="up"[^>]*/>\s*<address addr="([\d.]+)"', xml))
     assert theirs, "nmap found nothing: the comparison would prove nothing"
     assert ours == theirs
@@ -137,8 +189,19 @@ def test_same_live_set_as_nmap(minilab):
 
 def test_snmp_v3_user_identifies_the_device(minilab):
     """Only .12 knows the v3 user: .13 (community only) stays unidentified, and says why."""
-    rows = {r["ip"]: r for r in minilab.scan_json("--site", "labv3", "-i", str(minilab.inventory),
-                                                  "--no-dns", "--ports", "none", "--no-store")}
+    rows = {
+        r["ip"]: r
+        for r in minilab.scan_json(
+            "--site",
+            "labv3",
+            "-i",
+            str(minilab.inventory),
+            "--no-dns",
+            "--ports",
+            "none",
+            "--no-store",
+        )
+    }
     ups, printer = rows[f"{SUBNET}.12"], rows[f"{SUBNET}.13"]
     assert (ups["hostname"], ups["resource_type"]) == ("ups-basement", "ups")
     assert ups["sources"]["hostname"] == "snmp v3 (snmp-v3)"

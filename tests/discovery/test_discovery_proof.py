@@ -17,9 +17,18 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 RANGES = ("10.77.1.0/24", "10.77.2.0/24")
 EXCLUDED = "10.77.1.41"  # ping-b: alive, but never to be touched
-SNMP_KINDS = {"ups-apc": "ups", "ups-eaton": "ups", "sw-cisco": "switch", "sw-hpe": "switch",
-              "rtr-juniper": "router", "fw-paloalto": "firewall", "fw-fortinet": "firewall",
-              "printer": "printer", "srv-w2003": "server", "nas-linux": "server"}
+SNMP_KINDS = {
+    "ups-apc": "ups",
+    "ups-eaton": "ups",
+    "sw-cisco": "switch",
+    "sw-hpe": "switch",
+    "rtr-juniper": "router",
+    "fw-paloalto": "firewall",
+    "fw-fortinet": "firewall",
+    "printer": "printer",
+    "srv-w2003": "server",
+    "nas-linux": "server",
+}
 
 
 def _rmmkit(lab, *args: str) -> str:
@@ -43,8 +52,19 @@ sites:
     excludes: ["{EXCLUDED}"]
     credentials: [snmp-ro]
 """)
-    out = _rmmkit(lab, "scan", "--site", "proof", "-i", str(inventory), "--format", "json",
-                  "--no-store", "--ports", "22,80,443,445,8080")
+    out = _rmmkit(
+        lab,
+        "scan",
+        "--site",
+        "proof",
+        "-i",
+        str(inventory),
+        "--format",
+        "json",
+        "--no-store",
+        "--ports",
+        "22,80,443,445,8080",
+    )
     return {row["ip"]: row for row in json.loads(out)}
 
 
@@ -88,7 +108,10 @@ def test_snmp_devices_are_their_kind(lab, proof_rows):
 def test_ping_only_filtered_and_dead(lab, proof_rows):
     ping = proof_rows[lab.host("ping-a").address]
     assert (ping["machine_status"], ping["found_by"], ping["resource_type"]) == (
-        "online", "icmp", "icmp")
+        "online",
+        "icmp",
+        "icmp",
+    )
     assert ping["mac_vendor"].startswith("Apple")
     filtered = proof_rows[lab.host("filtered").address]
     assert filtered["machine_status"] == "online"
@@ -109,8 +132,19 @@ def test_reverse_dns_names_come_from_the_lab_dns(lab, proof_rows):
 
 
 def test_same_live_set_as_nmap(lab):
-    ours = json.loads(_rmmkit(lab, "scan", *RANGES, "--exclude", EXCLUDED, "--ping-only",
-                              "--no-store", "--format", "json"))
+    ours = json.loads(
+        _rmmkit(
+            lab,
+            "scan",
+            *RANGES,
+            "--exclude",
+            EXCLUDED,
+            "--ping-only",
+            "--no-store",
+            "--format",
+            "json",
+        )
+    )
     live = {r["ip"] for r in ours if r["machine_status"] == "online"}
     proc = lab.exec(["nmap", "-sn", "-n", "-oG", "-", *RANGES, "--exclude", EXCLUDED], timeout=300)
     theirs = set(re.findall(r"Host: ([\d.]+) \(\)\s+Status: Up", proc.stdout))

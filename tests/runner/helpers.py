@@ -12,9 +12,9 @@ import time
 from typing import Any
 
 from rmmkit.actions.base import Action, TaskContext
+from rmmkit.declared.models import ResolvedHost
 from rmmkit.errors import AuthenticationError
-from rmmkit.hookspecs import hookimpl
-from rmmkit.models import ResolvedHost
+from rmmkit.plugin.spec import hookimpl
 from rmmkit.results import Outcome
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from rmmkit.models import OutputSpec
+from rmmkit.declared.models import OutputSpec
 
 
 def failing_playbook():

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from rmmkit.errors import PluginError
-from rmmkit.hookspecs import hookimpl
-from rmmkit.plugins import load_plugins
+from rmmkit.plugin.manager import load_plugins
+from rmmkit.plugin.spec import hookimpl
 from rmmkit.results import Status
 
 from .test_cli_run import INVENTORY, rmmkit

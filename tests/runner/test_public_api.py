@@ -17,7 +17,19 @@ def test_every_public_name_imports(name: str) -> None:
 
 
 def test_all_lists_exactly_the_eager_and_lazy_names() -> None:
-    eager = {"HostResult", "Outcome", "RmmkitError", "RunResult", "Status", "TaskResult"}
+    eager = {
+        "AuthenticationError",
+        "HostResult",
+        "InputError",
+        "Outcome",
+        "ProtocolError",
+        "RmmkitError",
+        "RunResult",
+        "Status",
+        "TaskResult",
+        "TransportError",
+        "UnreachableError",
+    }
     assert set(rmmkit.__all__) == eager | set(rmmkit._LAZY) | {"__version__"}
     assert len(rmmkit.__all__) == len(set(rmmkit.__all__))
 
@@ -35,7 +47,7 @@ def test_import_rmmkit_loads_no_heavy_module() -> None:
         "pysnmp",
         "paramiko",
         "impacket",
-        "rmmkit.runner",
+        "rmmkit.run.runner",
     )
     code = f"import sys, rmmkit; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

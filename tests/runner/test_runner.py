@@ -7,10 +7,11 @@ import time
 
 import pytest
 
+from rmmkit.declared.models import ResolvedHost
 from rmmkit.errors import TemplateError
-from rmmkit.models import ResolvedHost
 from rmmkit.results import Status
-from rmmkit.runner import Runner, RunOptions, exit_code_for
+from rmmkit.run.options import RunOptions, exit_code_for
+from rmmkit.run.runner import Runner
 from rmmkit.testing import build_playbook
 
 from .helpers import PerSite, hosts
@@ -303,7 +304,7 @@ def test_forks_bound_concurrency(rmmkit_session):
     active, peak, lock = [0], [0], threading.Lock()
 
     class Probe:
-        from rmmkit.hookspecs import hookimpl
+        from rmmkit.plugin.spec import hookimpl
 
         @hookimpl
         def rmmkit_task_result(self, result):
@@ -410,7 +411,7 @@ def test_registered_secret_values_are_masked_in_failure_messages(run_playbook):
 
 
 def test_builtin_vars_have_the_lowest_precedence_as_in_resolve(run_playbook):
-    # docs/schema.md: built-ins are the lowest layer, the same as rmmkit.resolve.task_vars.
+    # docs/schema.md: built-ins are the lowest layer, the same as rmmkit.declared.resolve.task_vars.
     pb = {
         "vars": {"address": "from-playbook"},
         "tasks": [

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from rmmkit.declared.models import Task
+from rmmkit.declared.templating import compile_value, compile_when, has_template
 from rmmkit.errors import InputError, TemplateError
-from rmmkit.models import Task
-from rmmkit.runplan import expand_limit, parse_extra_vars, task_selected
-from rmmkit.templating import compile_value, compile_when, has_template
+from rmmkit.run.options import expand_limit, parse_extra_vars
+from rmmkit.run.plan import task_selected
 
 
 def test_constant_args_are_returned_without_copying():

@@ -7,8 +7,9 @@ import threading
 import pytest
 
 from rmmkit.errors import LockedError
-from rmmkit.runner import Runner, RunOptions
-from rmmkit.session import Session
+from rmmkit.run.options import RunOptions
+from rmmkit.run.runner import Runner
+from rmmkit.run.session import Session
 from rmmkit.testing import build_playbook
 
 from .helpers import hosts
@@ -102,8 +103,11 @@ def test_resume_restores_facts_set_before_the_interrupt(session):
         {
             "targets": {"sites": ["hq"]},
             "tasks": [
-                {"name": "remember", "action": "set_fact",
-                 "args": {"greeting": "hello {{ inventory_hostname }}"}},
+                {
+                    "name": "remember",
+                    "action": "set_fact",
+                    "args": {"greeting": "hello {{ inventory_hostname }}"},
+                },
                 {"name": "wait", "action": "t_sleep", "args": {"seconds": 0.3}},
                 {"name": "show", "action": "debug", "args": {"var": "greeting"}},
             ],
@@ -120,6 +124,8 @@ def test_resume_restores_facts_set_before_the_interrupt(session):
     ).run()
     shown = {
         r.host: r.data.get("greeting")
-        for hr in second.hosts.values() for r in hr.results if r.task == "show"
+        for hr in second.hosts.values()
+        for r in hr.results
+        if r.task == "show"
     }
     assert shown == {"h0": "hello h0", "h1": "hello h1"}

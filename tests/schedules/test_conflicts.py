@@ -10,7 +10,7 @@ import netaddr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rmmkit.models import Inventory, Playbook, Site, Targets
+from rmmkit.declared.models import Inventory, Playbook, Site, Targets
 from rmmkit.schedules.catalog import _addresses
 from rmmkit.schedules.conflicts import (
     Planned,

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from rmmkit.plugins import load_plugins
-from rmmkit.schedules import runner as runner_module
+from rmmkit.plugin.manager import load_plugins
+from rmmkit.schedules import scheduler as scheduler_module
 from rmmkit.schedules.launch import run_entry
-from rmmkit.schedules.runner import Scheduler
+from rmmkit.schedules.scheduler import Scheduler
 from rmmkit.store import open_store
 from rmmkit.store.tables import runs as run_table
 
@@ -217,7 +217,7 @@ def test_a_claim_of_a_killed_process_is_recorded_abandoned(
 def test_shutdown_stops_running_runs_and_abandons_stuck_ones(
     project: Project, db_url: str, plugins, monkeypatch
 ) -> None:
-    monkeypatch.setattr(runner_module, "STOP_WAIT", 0.3)
+    monkeypatch.setattr(scheduler_module, "STOP_WAIT", 0.3)
     project.playbook("polite", NIGHTLY, sites=["hq"])
     project.playbook("stuck", NIGHTLY, sites=["branch"])
     release = threading.Event()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rmmkit.plugins import load_plugins
+from rmmkit.plugin.manager import load_plugins
 from rmmkit.secrets.canary import Canaries
 from rmmkit.secrets.resolver import SecretResolver
 

@@ -22,10 +22,10 @@ import pytest
 import yaml
 from secrets_helpers import FAST_KDF, MemoryKeyring, exception_texts, openssh_key, run_cli
 
+from rmmkit.declared.models import Credential, SecretRef
 from rmmkit.errors import RmmkitError
-from rmmkit.hookspecs import hookimpl
-from rmmkit.models import Credential, SecretRef
-from rmmkit.plugins import load_plugins
+from rmmkit.plugin.manager import load_plugins
+from rmmkit.plugin.spec import hookimpl
 from rmmkit.results import Status, TaskResult
 from rmmkit.secrets.canary import assert_no_canary
 from rmmkit.secrets.credentials import materialize

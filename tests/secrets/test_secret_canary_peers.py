@@ -15,9 +15,9 @@ import pytest
 from secrets_helpers import exception_texts, openssh_key
 from secrets_peers import free_port, smbd, snmpd, sshd
 
+from rmmkit.declared.models import Credential, SecretRef
 from rmmkit.errors import AuthenticationError, UnreachableError
-from rmmkit.models import Credential, SecretRef
-from rmmkit.plugins import load_plugins
+from rmmkit.plugin.manager import load_plugins
 from rmmkit.secrets.adapters import impacket_login, paramiko_kwargs, pysnmp_auth
 from rmmkit.secrets.canary import assert_no_canary
 from rmmkit.secrets.credentials import materialize

@@ -7,8 +7,8 @@ import json
 import pytest
 from secrets_helpers import openssh_key
 
+from rmmkit.declared.models import Credential, SecretRef
 from rmmkit.errors import InputError, Location, SecretError
-from rmmkit.models import Credential, SecretRef
 from rmmkit.secrets.adapters import impacket_credentials, paramiko_kwargs, pysnmp_auth
 from rmmkit.secrets.credentials import kerberos_tickets, materialize
 from rmmkit.secrets.values import Secret

@@ -8,10 +8,10 @@ import threading
 import pytest
 from secrets_helpers import FAST_KDF, MemoryKeyring
 
+from rmmkit.declared.models import Credential, SecretRef
 from rmmkit.errors import SecretError, UnknownReference, VaultError
-from rmmkit.hookspecs import hookimpl
-from rmmkit.models import Credential, SecretRef
-from rmmkit.plugins import load_plugins
+from rmmkit.plugin.manager import load_plugins
+from rmmkit.plugin.spec import hookimpl
 from rmmkit.secrets.resolver import SecretResolver
 from rmmkit.secrets.sources import SecretSource
 from rmmkit.secrets.values import Secret

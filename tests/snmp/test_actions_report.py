@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from rmmkit.actions.base import TaskContext
+from rmmkit.declared.models import Credential, ResolvedHost, SecretRef, Task
 from rmmkit.errors import UnreachableError
-from rmmkit.models import Credential, ResolvedHost, SecretRef, Task
-from rmmkit.session import Session
+from rmmkit.run.session import Session
 from rmmkit.transports.base import ConnectionCache
 
 from .conftest import free_udp_port

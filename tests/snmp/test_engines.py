@@ -29,9 +29,9 @@ from rmmkit.snmp.auth import SnmpAuth
 from rmmkit.snmp.ber import decode_response
 from rmmkit.snmp.classify import load_ruleset
 from rmmkit.snmp.client import ENGINES, SnmpClient, SnmpOptions, run_sync
+from rmmkit.snmp.engine_pysnmp import to_value
 from rmmkit.snmp.identify import identify
 from rmmkit.snmp.transport import options_from_vars
-from rmmkit.snmp.v1arch import to_value
 
 from .conftest import V2C_COMMUNITY, Agent, stop
 from .recordings import RECORDINGS
@@ -143,7 +143,7 @@ def test_an_unknown_engine_is_an_input_error():
 def test_the_playbook_argument_accepts_only_known_engines():
     import jsonschema
 
-    from rmmkit.actions.snmp import SnmpIdentify, SnmpPoll
+    from rmmkit.snmp.actions import SnmpIdentify, SnmpPoll
 
     for action in (SnmpIdentify, SnmpPoll):
         jsonschema.validate({"engine": "pysnmp"}, action.args_schema)

@@ -116,9 +116,7 @@ def expected_memory(rec):
         used = total * rec["1.3.6.1.4.1.12356.101.4.1.4.0"].number // 100
         return total, used
     jnx = "1.3.6.1.4.1.2636.3.1.13.1."
-    jnx_memory = [
-        (o[len(jnx) + 3 :], e.number) for o, e in column(rec, jnx + "15") if e.number > 0
-    ]
+    jnx_memory = [(o[len(jnx) + 3 :], e.number) for o, e in column(rec, jnx + "15") if e.number > 0]
     if jnx_memory:  # the routing engine with the highest CPU (the first on ties)
         cpu = {o[len(jnx) + 2 :]: e.number for o, e in column(rec, jnx + "8")}
         index, megabytes = max(jnx_memory, key=lambda row: cpu.get(row[0], 0))

@@ -20,7 +20,7 @@ def _oid_key(oid: str) -> tuple[int, ...]:
 def test_loading_the_snmp_plugin_does_not_import_pysnmp() -> None:
     # pysnmp costs ~0.5 s per CLI command: only an SNMP request may pay for it.
     code = (
-        "import sys, rmmkit.snmp.plugin, rmmkit.snmp.transport, rmmkit.actions.snmp, "
+        "import sys, rmmkit.snmp.plugin, rmmkit.snmp.transport, rmmkit.snmp.actions, "
         "rmmkit.snmp.auth; print(sorted(m for m in sys.modules if m.startswith('pysnmp')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rmmkit.errors import InputError
-from rmmkit.hookspecs import hookimpl
-from rmmkit.plugins import load_plugins
+from rmmkit.plugin.manager import load_plugins
+from rmmkit.plugin.spec import hookimpl
 from rmmkit.snmp.classify import Identity, load_ruleset, ruleset_from_plugins
 
 

@@ -73,17 +73,25 @@ class Estate:
         return self.dir / "known_hosts"
 
 
-def write_inventory(estate: Estate, *, sha: str | None = None, host_vars: dict[str, Any] | None
-                    = None, credentials: list[str] | None = None, extra: str = "") -> Path:
+def write_inventory(
+    estate: Estate,
+    *,
+    sha: str | None = None,
+    host_vars: dict[str, Any] | None = None,
+    credentials: list[str] | None = None,
+    extra: str = "",
+) -> Path:
     d = estate.dir
     host_vars = host_vars or {}
     lines = []
     for h in estate.lab.hosts:
         hv = host_vars.get(h.name)
-        lines.append(f"  - {{name: {h.name}, address: {h.address}"
-                     + (f", vars: {hv!r}" if hv else "") + "}")
+        lines.append(
+            f"  - {{name: {h.name}, address: {h.address}" + (f", vars: {hv!r}" if hv else "") + "}"
+        )
     creds = credentials or ["lab-admin", "lab-ops"]
-    estate.inventory.write_text(f"""\
+    estate.inventory.write_text(
+        f"""\
 credentials:
   - {{name: lab-admin, kind: password, user: admin, secret: {{source: file, key: {d}/admin.pw}}}}
   - {{name: lab-ops, kind: password, user: ops, secret: {{source: file, key: {d}/ops.pw}}}}
@@ -108,7 +116,10 @@ sites:
     ranges: [10.77.1.0/24]
     credentials: {creds}
 hosts:
-""" + "\n".join(lines) + "\n")
+"""
+        + "\n".join(lines)
+        + "\n"
+    )
     return estate.inventory
 
 
@@ -126,8 +137,15 @@ def estate(ssh_lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Estate:
     return est
 
 
-def plain_ssh(lab: Lab, host: str, command: str, *, user: str = "admin",
-              password: str = ADMIN_PASSWORD, tmp: Path) -> subprocess.CompletedProcess[str]:
+def plain_ssh(
+    lab: Lab,
+    host: str,
+    command: str,
+    *,
+    user: str = "admin",
+    password: str = ADMIN_PASSWORD,
+    tmp: Path,
+) -> subprocess.CompletedProcess[str]:
     """OpenSSH's own client from the scanner namespace: the independent check of a host's state.
 
     The password reaches ssh through SSH_ASKPASS reading a 0600 file (not argv, not env).
@@ -139,10 +157,12 @@ def plain_ssh(lab: Lab, host: str, command: str, *, user: str = "admin",
     askpass.write_text(f"#!/bin/sh\ncat {secret}\n")
     askpass.chmod(stat.S_IRWXU)
     address = lab.host(host).address
-    cmd = (f"SSH_ASKPASS={askpass} SSH_ASKPASS_REQUIRE=force DISPLAY=none setsid -w ssh "
-           f"-o UserKnownHostsFile={lab.known_hosts} -o StrictHostKeyChecking=yes "
-           f"-o PreferredAuthentications=password -o NumberOfPasswordPrompts=1 "
-           f"-o ConnectTimeout=10 {user}@{address} {shlex_quote(command)}")
+    cmd = (
+        f"SSH_ASKPASS={askpass} SSH_ASKPASS_REQUIRE=force DISPLAY=none setsid -w ssh "
+        f"-o UserKnownHostsFile={lab.known_hosts} -o StrictHostKeyChecking=yes "
+        f"-o PreferredAuthentications=password -o NumberOfPasswordPrompts=1 "
+        f"-o ConnectTimeout=10 {user}@{address} {shlex_quote(command)}"
+    )
     return lab.exec(cmd, timeout=30)
 
 

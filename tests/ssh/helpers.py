@@ -6,13 +6,13 @@ import io
 from pathlib import Path
 from typing import Any
 
-from rmmkit.loader import load_inventory
-from rmmkit.models import Playbook, Targets, Task
-from rmmkit.plugins import load_plugins
+from rmmkit.declared.loader import load_inventory
+from rmmkit.declared.models import Playbook, Targets, Task
+from rmmkit.plugin.manager import load_plugins
 from rmmkit.results import TaskResult
-from rmmkit.runplan import RunOptions
-from rmmkit.runsetup import run_playbook
-from rmmkit.session import Session
+from rmmkit.run.options import RunOptions
+from rmmkit.run.session import Session
+from rmmkit.run.start import run_playbook
 
 _PLUGINS = None
 
@@ -24,22 +24,39 @@ def plugins() -> Any:
     return _PLUGINS
 
 
-def make_session(inventory: Path, *, store: Any = None, settings: dict[str, Any] | None = None
-                 ) -> Session:
-    session = Session.create(inventory=load_inventory(inventory, plugins()), plugins=plugins(),
-                             project_dir=inventory.parent, settings=settings or {})
+def make_session(
+    inventory: Path, *, store: Any = None, settings: dict[str, Any] | None = None
+) -> Session:
+    session = Session.create(
+        inventory=load_inventory(inventory, plugins()),
+        plugins=plugins(),
+        project_dir=inventory.parent,
+        settings=settings or {},
+    )
     session.store = store
     return session
 
 
-def run_action(lab: Any, inventory: Path, action: str, hosts: list[str], *, check: bool = False,
-               store: Any = None, settings: dict[str, Any] | None = None,
-               args: dict[str, Any] | None = None, out: io.StringIO | None = None
-               ) -> dict[str, TaskResult]:
+def run_action(
+    lab: Any,
+    inventory: Path,
+    action: str,
+    hosts: list[str],
+    *,
+    check: bool = False,
+    store: Any = None,
+    settings: dict[str, Any] | None = None,
+    args: dict[str, Any] | None = None,
+    out: io.StringIO | None = None,
+) -> dict[str, TaskResult]:
     """``action`` on ``hosts`` from the lab's scanner namespace; one result per host."""
     session = make_session(inventory, store=store, settings=settings)
-    playbook = Playbook(path="<test>", name="test", targets=Targets(hosts=tuple(hosts)),
-                        tasks=(Task(name=action, action=action, args=args or {}),))
+    playbook = Playbook(
+        path="<test>",
+        name="test",
+        targets=Targets(hosts=tuple(hosts)),
+        tasks=(Task(name=action, action=action, args=args or {}),),
+    )
     options = RunOptions(check=check, timeout=120, connect_timeout=10)
     try:
         with lab.scanner():

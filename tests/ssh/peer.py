@@ -20,8 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 def ed25519_key() -> paramiko.Ed25519Key:
     raw = ed25519.Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-        serialization.NoEncryption())
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption(),
+    )
     return paramiko.Ed25519Key.from_private_key(io.StringIO(raw.decode()))
 
 

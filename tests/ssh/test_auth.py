@@ -40,12 +40,17 @@ CANARIES = Canaries(3)
 def ssh_agent(estate: Estate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Our own ssh-agent holding the lab key; stopped by its PID."""
     sock = tmp_path / "agent.sock"
-    proc = subprocess.run(["ssh-agent", "-s", "-a", str(sock)], capture_output=True, text=True,
-                          check=True)
+    proc = subprocess.run(
+        ["ssh-agent", "-s", "-a", str(sock)], capture_output=True, text=True, check=True
+    )
     pid = int(re.search(r"SSH_AGENT_PID=(\d+)", proc.stdout).group(1))
     try:
-        subprocess.run(["ssh-add", "-q", str(estate.lab.ssh_key)], check=True, capture_output=True,
-                       env={**os.environ, "SSH_AUTH_SOCK": str(sock)})
+        subprocess.run(
+            ["ssh-add", "-q", str(estate.lab.ssh_key)],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "SSH_AUTH_SOCK": str(sock)},
+        )
         monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
         yield str(sock)
     finally:
@@ -58,10 +63,12 @@ def test_key_file_credential(estate: Estate, tmp_path: Path) -> None:
     assert results["lnx-keyonly"].status is Status.OK, results["lnx-keyonly"].msg
 
 
-def test_ssh_agent_then_declared_credentials(estate: Estate, tmp_path: Path,
-                                             ssh_agent: str) -> None:
-    inv = _copy(estate, tmp_path, host_vars={"lnx-keyonly": {"ssh_agent": True,
-                                                             "ssh_user": "deploy"}})
+def test_ssh_agent_then_declared_credentials(
+    estate: Estate, tmp_path: Path, ssh_agent: str
+) -> None:
+    inv = _copy(
+        estate, tmp_path, host_vars={"lnx-keyonly": {"ssh_agent": True, "ssh_user": "deploy"}}
+    )
     session = make_session(inv)
     host = _host(session, "lnx-keyonly")
     with estate.lab.scanner():
@@ -101,8 +108,9 @@ def test_accept_new_host_keys_records_first_seen_only(estate: Estate, tmp_path: 
     again = run_action(estate.lab, inv, "agent_status", hosts)
     assert all(r.status is Status.OK for r in again.values())
     (tmp_path / "known_hosts").write_text(estate.known_hosts.read_text())
-    changed = run_action(estate.lab, inv, "agent_status", ["lnx-hostkey"],
-                         settings={"accept_new_host_keys": True})
+    changed = run_action(
+        estate.lab, inv, "agent_status", ["lnx-hostkey"], settings={"accept_new_host_keys": True}
+    )
     assert "host key changed" in changed["lnx-hostkey"].msg  # accept-new never overrides
 
 
@@ -120,17 +128,25 @@ def test_unreachable_and_refused(estate: Estate, tmp_path: Path) -> None:
 def canary_user(estate: Estate) -> Iterator[str]:
     """A user on lnx-badcopy whose password is a canary and who may sudo with it."""
     host = "lnx-badcopy"
-    estate.lab.exec("useradd -m cnryuser && chpasswd && "
-                    "echo 'cnryuser ALL=(ALL:ALL) ALL' > /etc/sudoers.d/cnry && "
-                    "chmod 440 /etc/sudoers.d/cnry", host=host,
-                    input=f"cnryuser:{CANARIES[0]}\n", check=True)
+    estate.lab.exec(
+        "useradd -m cnryuser && chpasswd && "
+        "echo 'cnryuser ALL=(ALL:ALL) ALL' > /etc/sudoers.d/cnry && "
+        "chmod 440 /etc/sudoers.d/cnry",
+        host=host,
+        input=f"cnryuser:{CANARIES[0]}\n",
+        check=True,
+    )
     yield host
     estate.lab.exec("userdel -r cnryuser; rm -f /etc/sudoers.d/cnry", host=host)
 
 
-def test_no_secret_leaks_through_the_transport(estate: Estate, tmp_path: Path, canary_user: str,
-                                              caplog: pytest.LogCaptureFixture,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_secret_leaks_through_the_transport(
+    estate: Estate,
+    tmp_path: Path,
+    canary_user: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     caplog.set_level(logging.DEBUG)
     sent: list[str] = []
     real_exec = SshConnection._exec
@@ -140,11 +156,18 @@ def test_no_secret_leaks_through_the_transport(estate: Estate, tmp_path: Path, c
         return real_exec(self, command, timeout, stdin)
 
     monkeypatch.setattr(SshConnection, "_exec", spy)
-    inv = _copy(estate, tmp_path, credentials=["cnry-ok"], sha="0" * 64, extra=(
-        f"  - {{name: cnry-ok, kind: password, user: cnryuser, "
-        f"secret: {{source: file, key: {tmp_path}/cnry-ok.pw}}}}\n"
-        f"  - {{name: cnry-bad, kind: password, user: admin, "
-        f"secret: {{source: file, key: {tmp_path}/cnry-bad.pw}}}}"))
+    inv = _copy(
+        estate,
+        tmp_path,
+        credentials=["cnry-ok"],
+        sha="0" * 64,
+        extra=(
+            f"  - {{name: cnry-ok, kind: password, user: cnryuser, "
+            f"secret: {{source: file, key: {tmp_path}/cnry-ok.pw}}}}\n"
+            f"  - {{name: cnry-bad, kind: password, user: admin, "
+            f"secret: {{source: file, key: {tmp_path}/cnry-bad.pw}}}}"
+        ),
+    )
     for i, name in ((0, "cnry-ok"), (1, "cnry-bad")):
         (tmp_path / f"{name}.pw").write_text(CANARIES[i])
         (tmp_path / f"{name}.pw").chmod(0o600)
@@ -158,8 +181,9 @@ def test_no_secret_leaks_through_the_transport(estate: Estate, tmp_path: Path, c
         try:
             assert conn.run("id -u", sudo=True).out.strip() == "0"
             # a wrong sudo password (another canary): refused, named, not leaked
-            conn.login = replace(conn.login, material=replace(conn.login.material,
-                                                              password=CANARIES.secret(2)))
+            conn.login = replace(
+                conn.login, material=replace(conn.login.material, password=CANARIES.secret(2))
+            )
             with pytest.raises(SudoError) as sudo_err:
                 conn.run("id -u", sudo=True)
         finally:
@@ -168,13 +192,21 @@ def test_no_secret_leaks_through_the_transport(estate: Estate, tmp_path: Path, c
         deploy = run_action(estate.lab, inv, "deploy_agent", [canary_user], store=store, out=out)
         assert deploy[canary_user].status is Status.FAILED
         # authentication failure and unreachable, both with canary passwords
-        bad = _copy(estate, tmp_path / "bad", credentials=["cnry-bad"], extra=(
-            f"  - {{name: cnry-bad, kind: password, user: admin, "
-            f"secret: {{source: file, key: {tmp_path}/cnry-bad.pw}}}}"))
-        bad.write_text(bad.read_text().replace(
-            "hosts:\n", "hosts:\n  - {name: ghost, address: 10.77.1.99}\n"))
-        failed = run_action(estate.lab, bad, "agent_status", ["lnx-noagent", "ghost"],
-                            store=store, out=out)
+        bad = _copy(
+            estate,
+            tmp_path / "bad",
+            credentials=["cnry-bad"],
+            extra=(
+                f"  - {{name: cnry-bad, kind: password, user: admin, "
+                f"secret: {{source: file, key: {tmp_path}/cnry-bad.pw}}}}"
+            ),
+        )
+        bad.write_text(
+            bad.read_text().replace("hosts:\n", "hosts:\n  - {name: ghost, address: 10.77.1.99}\n")
+        )
+        failed = run_action(
+            estate.lab, bad, "agent_status", ["lnx-noagent", "ghost"], store=store, out=out
+        )
         assert failed["lnx-noagent"].status is Status.FAILED
         assert failed["ghost"].status is Status.UNREACHABLE
         assert store.deployment_events(host=canary_user)[-1]["result"] == "failed"
@@ -205,20 +237,35 @@ def _copy(estate: Estate, folder: Path, **kw: Any) -> Path:
 
 
 def _host(session: Any, name: str) -> Any:
-    from rmmkit.models import Targets
-    from rmmkit.selection import select_hosts
+    from rmmkit.declared.models import Targets
+    from rmmkit.declared.selection import select_hosts
 
-    return next(h for h in select_hosts(session.inventory, Targets(hosts=(name,)))
-                if h.name == name)
+    return next(
+        h for h in select_hosts(session.inventory, Targets(hosts=(name,))) if h.name == name
+    )
 
 
 def test_agents_cli_end_to_end(estate: Estate) -> None:
     """``rmmkit agents status`` as a user runs it: exit 2 when a host failed, JSON per host."""
     import sys
 
-    proc = estate.lab.exec([sys.executable, "-m", "rmmkit.cli.main", "agents", "status", "-i",
-                            str(estate.inventory), "-l", "lnx-diskfull,lnx-wrongpw",
-                            "--no-store", "-o", "json"], timeout=120)
+    proc = estate.lab.exec(
+        [
+            sys.executable,
+            "-m",
+            "rmmkit.cli.main",
+            "agents",
+            "status",
+            "-i",
+            str(estate.inventory),
+            "-l",
+            "lnx-diskfull,lnx-wrongpw",
+            "--no-store",
+            "-o",
+            "json",
+        ],
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     hosts = json.loads(proc.stdout)["hosts"]
     status = hosts["lnx-diskfull"]["results"][0]["data"]["agent_status"]["rmmagent"]["status"]

@@ -23,15 +23,37 @@ def db(tmp_path: Path) -> str:
     store = open_store(url)
     events = [
         ("hq", "ws1", "10.1.0.5", None, "3.2.0", "installed", None, [], T0),
-        ("hq", "ws2", "10.1.0.9", "2.9.1", "3.2.0", "failed", "Sudo refused: ws2: no",
-         ["the user is not allowed to use sudo"], T0 + DAY),
+        (
+            "hq",
+            "ws2",
+            "10.1.0.9",
+            "2.9.1",
+            "3.2.0",
+            "failed",
+            "Sudo refused: ws2: no",
+            ["the user is not allowed to use sudo"],
+            T0 + DAY,
+        ),
         ("branch", "mac1", "10.2.0.7", "3.2.0", None, "uninstalled", None, [], T0 + 2 * DAY),
     ]
     for site, host, ip, old, new, result, error, causes, started in events:
-        store.add_deployment_event({
-            "run_id": "r1", "site": site, "host": host, "ip": ip, "agent": "rmmagent",
-            "from_version": old, "to_version": new, "method": "ssh", "started": started,
-            "ended": started + 5, "result": result, "error": error, "causes": causes})
+        store.add_deployment_event(
+            {
+                "run_id": "r1",
+                "site": site,
+                "host": host,
+                "ip": ip,
+                "agent": "rmmagent",
+                "from_version": old,
+                "to_version": new,
+                "method": "ssh",
+                "started": started,
+                "ended": started + 5,
+                "result": result,
+                "error": error,
+                "causes": causes,
+            }
+        )
     store.close()
     return url
 
@@ -56,7 +78,8 @@ def test_scan_history_filters(db: str) -> None:
     assert hosts_of(invoke(*base, "--since", since, "--until", until).output) == ["ws2"]
     row = json.loads(invoke(*base, "--host", "ws2").output)[0]
     assert row["change"] == "2.9.1 → 3.2.0" and row["causes"] == [
-        "the user is not allowed to use sudo"]
+        "the user is not allowed to use sudo"
+    ]
 
 
 def test_scan_history_table_and_csv(db: str) -> None:
@@ -79,12 +102,14 @@ def test_scan_history_bad_input_is_one_line(db: str) -> None:
         assert code.value.code == 3
 
 
-def test_deploy_asks_before_changing_anything(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deploy_asks_before_changing_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import rmmkit.cli.agents as agents_cli
 
     inventory = tmp_path / "inventory.yml"
-    inventory.write_text("""\
+    inventory.write_text(
+        """\
 agents:
   - name: rmmagent
     version: "1.0"
@@ -98,18 +123,20 @@ hosts:
   - {name: a, address: 127.0.0.2}
   - {name: b, address: 127.0.0.3}
   - {name: c, address: 127.0.0.4}
-""" % ("0" * 64))
+"""
+        % ("0" * 64)
+    )
     monkeypatch.setattr(agents_cli, "interactive", lambda: True)
     db = f"sqlite:///{tmp_path / 'store.db'}"
     result = invoke("agents", "deploy", "-i", str(inventory), "--db", db, input="n\n")
     assert "3 machine(s) selected for agent installation. Do you want to continue?" in (
-        result.output)
+        result.output
+    )
     assert result.exit_code != 0
     store = open_store(db)
     try:
         assert store.runs() == [] and store.deployment_events() == []  # nothing started
     finally:
         store.close()
-    limited = invoke("agents", "deploy", "-i", str(inventory), "--db", db, "-l", "a",
-                     input="n\n")
+    limited = invoke("agents", "deploy", "-i", str(inventory), "--db", db, "-l", "a", input="n\n")
     assert "1 machine(s) selected" in limited.output

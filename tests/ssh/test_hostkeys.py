@@ -10,10 +10,10 @@ from pathlib import Path
 import paramiko
 import pytest
 
+from rmmkit.declared.models import Credential, ResolvedHost, SecretRef
 from rmmkit.errors import AuthenticationError
-from rmmkit.models import Credential, ResolvedHost, SecretRef
+from rmmkit.run.session import Session
 from rmmkit.secrets.canary import Canaries, assert_no_canary
-from rmmkit.session import Session
 from rmmkit.ssh.errors import HostKeyError
 from rmmkit.ssh.knownhosts import KnownHosts, fingerprint
 from rmmkit.ssh.transport import SshTransport
@@ -37,9 +37,11 @@ def peer() -> Iterator[Peer]:
 
 def transport(tmp_path: Path, known: str, *, accept_new: bool = False) -> SshTransport:
     (tmp_path / "known_hosts").write_text(known)
-    session = Session.create(plugins=plugins(), project_dir=tmp_path,
-                             settings={"known_hosts": str(tmp_path / "known_hosts"),
-                                       "accept_new_host_keys": accept_new})
+    session = Session.create(
+        plugins=plugins(),
+        project_dir=tmp_path,
+        settings={"known_hosts": str(tmp_path / "known_hosts"), "accept_new_host_keys": accept_new},
+    )
     return SshTransport(session)
 
 
@@ -103,7 +105,8 @@ def test_accept_new_never_overrides_a_changed_key(tmp_path: Path, peer: Peer) ->
 
 
 def test_wrong_password_is_an_authentication_error_without_the_secret(
-        tmp_path: Path, peer: Peer) -> None:
+    tmp_path: Path, peer: Peer
+) -> None:
     ssh = transport(tmp_path, line(f"[127.0.0.1]:{peer.port}", peer.key))
     with pytest.raises(AuthenticationError) as err:
         ssh.open(host(tmp_path, peer.port, password_index=1), timeout=5)
@@ -115,9 +118,14 @@ def test_known_hosts_patterns(tmp_path: Path) -> None:
     k1, k2, k3 = ed25519_key(), ed25519_key(), ed25519_key()
     hashed = paramiko.HostKeys.hash_host("10.0.0.9")
     path = tmp_path / "known_hosts"
-    path.write_text("# comment\n" + line("10.88.*.*,!10.88.0.13", k1) + line(hashed, k2)
-                    + line("[10.0.0.7]:2222", k3) + "@revoked 10.77.* "
-                    f"{k3.get_name()} {k3.get_base64()}\n" + "garbage\n")
+    path.write_text(
+        "# comment\n"
+        + line("10.88.*.*,!10.88.0.13", k1)
+        + line(hashed, k2)
+        + line("[10.0.0.7]:2222", k3)
+        + "@revoked 10.77.* "
+        f"{k3.get_name()} {k3.get_base64()}\n" + "garbage\n"
+    )
     known = KnownHosts(path)
     assert known.verify("10.88.4.5", 22, k1) == "known"
     with pytest.raises(HostKeyError):  # negated: the wildcard does not cover .13

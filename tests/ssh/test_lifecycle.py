@@ -26,16 +26,32 @@ from .conftest import CURRENT, OPS_PASSWORD, Estate, plain_ssh, write_inventory
 from .helpers import make_session, run_action
 
 pytestmark = pytest.mark.lab
-ALL = ["lnx-noagent", "lnx-outdated", "lnx-current", "lnx-wrongpw", "lnx-secondcred",
-       "lnx-hostkey", "lnx-diskfull", "lnx-nosudo", "lnx-keyonly", "lnx-badcopy", "mac-design"]
+ALL = [
+    "lnx-noagent",
+    "lnx-outdated",
+    "lnx-current",
+    "lnx-wrongpw",
+    "lnx-secondcred",
+    "lnx-hostkey",
+    "lnx-diskfull",
+    "lnx-nosudo",
+    "lnx-keyonly",
+    "lnx-badcopy",
+    "mac-design",
+]
 
 
 @pytest.fixture(scope="module")
 def store(estate: Estate) -> Iterator[Any]:
     s = open_store(None, project_dir=estate.dir)
     scan = s.begin_scan("lab", ["10.77.1.0/24"], [])
-    s.add_scan_rows(scan, [{"ip": h.address, "hostname": h.name, "machine_status": "online"}
-                           for h in estate.lab.hosts])
+    s.add_scan_rows(
+        scan,
+        [
+            {"ip": h.address, "hostname": h.name, "machine_status": "online"}
+            for h in estate.lab.hosts
+        ],
+    )
     s.finish_scan(scan)
     yield s
     s.close()
@@ -53,13 +69,27 @@ def installed_version(estate: Estate, host: str, tmp: Path, **login: Any) -> str
 
 def test_status_reports_each_state(estate: Estate, store: Any) -> None:
     results = run_action(estate.lab, estate.inventory, "agent_status", ALL, store=store)
-    status = {h: (r.data.get("agent_status", {}).get("rmmagent", {}).get("status")
-                  if r.status is Status.OK else r.status.value) for h, r in results.items()}
+    status = {
+        h: (
+            r.data.get("agent_status", {}).get("rmmagent", {}).get("status")
+            if r.status is Status.OK
+            else r.status.value
+        )
+        for h, r in results.items()
+    }
     assert status == {
-        "lnx-noagent": "not_installed", "lnx-outdated": "outdated", "lnx-current": "installed",
-        "lnx-wrongpw": "failed", "lnx-secondcred": "not_installed", "lnx-hostkey": "failed",
-        "lnx-diskfull": "not_installed", "lnx-nosudo": "not_installed", "lnx-keyonly": "failed",
-        "lnx-badcopy": "not_installed", "mac-design": "outdated"}
+        "lnx-noagent": "not_installed",
+        "lnx-outdated": "outdated",
+        "lnx-current": "installed",
+        "lnx-wrongpw": "failed",
+        "lnx-secondcred": "not_installed",
+        "lnx-hostkey": "failed",
+        "lnx-diskfull": "not_installed",
+        "lnx-nosudo": "not_installed",
+        "lnx-keyonly": "failed",
+        "lnx-badcopy": "not_installed",
+        "mac-design": "outdated",
+    }
     assert "host key changed" in results["lnx-hostkey"].msg
     assert "a man-in-the-middle is intercepting the connection" in results["lnx-hostkey"].causes
     assert "incorrect login credentials are configured" in results["lnx-wrongpw"].causes
@@ -69,46 +99,73 @@ def test_status_reports_each_state(estate: Estate, store: Any) -> None:
 
 
 def test_check_mode_changes_nothing(estate: Estate, store: Any, tmp_path: Path) -> None:
-    results = run_action(estate.lab, estate.inventory, "deploy_agent", ALL, check=True,
-                         store=store)
+    results = run_action(estate.lab, estate.inventory, "deploy_agent", ALL, check=True, store=store)
     changed = sorted(h for h, r in results.items() if r.status is Status.CHANGED)
-    assert changed == ["lnx-badcopy", "lnx-diskfull", "lnx-noagent", "lnx-nosudo",
-                       "lnx-outdated", "lnx-secondcred", "mac-design"]
+    assert changed == [
+        "lnx-badcopy",
+        "lnx-diskfull",
+        "lnx-noagent",
+        "lnx-nosudo",
+        "lnx-outdated",
+        "lnx-secondcred",
+        "mac-design",
+    ]
     assert "would install" in results["lnx-noagent"].msg
     assert installed_version(estate, "lnx-noagent", tmp_path) == "absent"
     assert installed_version(estate, "lnx-outdated", tmp_path) == "2.9.1"
     assert store.deployment_events() == []  # check mode is not an attempt
 
 
-def test_deploy_installs_updates_and_explains_failures(estate: Estate, store: Any,
-                                                      tmp_path: Path) -> None:
-    hosts = ["lnx-noagent", "lnx-outdated", "lnx-secondcred", "lnx-wrongpw", "lnx-hostkey",
-             "lnx-diskfull", "lnx-nosudo"]
+def test_deploy_installs_updates_and_explains_failures(
+    estate: Estate, store: Any, tmp_path: Path
+) -> None:
+    hosts = [
+        "lnx-noagent",
+        "lnx-outdated",
+        "lnx-secondcred",
+        "lnx-wrongpw",
+        "lnx-hostkey",
+        "lnx-diskfull",
+        "lnx-nosudo",
+    ]
     results = run_action(estate.lab, estate.inventory, "deploy_agent", hosts, store=store)
     got = {h: r.status for h, r in results.items()}
-    assert got == {"lnx-noagent": Status.CHANGED, "lnx-outdated": Status.CHANGED,
-                   "lnx-secondcred": Status.CHANGED, "lnx-wrongpw": Status.FAILED,
-                   "lnx-hostkey": Status.FAILED, "lnx-diskfull": Status.FAILED,
-                   "lnx-nosudo": Status.FAILED}
+    assert got == {
+        "lnx-noagent": Status.CHANGED,
+        "lnx-outdated": Status.CHANGED,
+        "lnx-secondcred": Status.CHANGED,
+        "lnx-wrongpw": Status.FAILED,
+        "lnx-hostkey": Status.FAILED,
+        "lnx-diskfull": Status.FAILED,
+        "lnx-nosudo": Status.FAILED,
+    }
     # verified with OpenSSH's client, as the users who can log in
     assert installed_version(estate, "lnx-noagent", tmp_path) == CURRENT
     assert installed_version(estate, "lnx-outdated", tmp_path) == CURRENT
-    assert installed_version(estate, "lnx-secondcred", tmp_path, user="ops",
-                             password=OPS_PASSWORD) == CURRENT
+    assert (
+        installed_version(estate, "lnx-secondcred", tmp_path, user="ops", password=OPS_PASSWORD)
+        == CURRENT
+    )
     assert installed_version(estate, "lnx-diskfull", tmp_path) == "absent"
     assert installed_version(estate, "lnx-nosudo", tmp_path) == "absent"
     leftovers = plain_ssh(estate.lab, "lnx-diskfull", "ls -A /tmp", tmp=tmp_path).stdout
     assert "rmmkit-" not in leftovers  # the failed copy was cleaned up
     events = {e["host"]: e for e in store.deployment_events()}
     assert set(events) == set(hosts)
-    assert (events["lnx-outdated"]["from_version"], events["lnx-outdated"]["to_version"],
-            events["lnx-outdated"]["result"]) == ("2.9.1", CURRENT, "updated")
+    assert (
+        events["lnx-outdated"]["from_version"],
+        events["lnx-outdated"]["to_version"],
+        events["lnx-outdated"]["result"],
+    ) == ("2.9.1", CURRENT, "updated")
     assert events["lnx-noagent"]["result"] == "installed"
     assert events["lnx-noagent"]["ended"] >= events["lnx-noagent"]["started"]
     reasons = {h: events[h]["error"].split(":")[0] for h in hosts if events[h]["error"]}
-    assert reasons == {"lnx-wrongpw": "Authentication failed", "lnx-hostkey": "Host key changed",
-                       "lnx-diskfull": "Not enough disk space on the target",
-                       "lnx-nosudo": "Sudo refused"}
+    assert reasons == {
+        "lnx-wrongpw": "Authentication failed",
+        "lnx-hostkey": "Host key changed",
+        "lnx-diskfull": "Not enough disk space on the target",
+        "lnx-nosudo": "Sudo refused",
+    }
     assert any("sudoers" in c for c in events["lnx-nosudo"]["causes"])
     rows = agent_status_rows(store)
     assert rows["lnx-noagent"] == rows["lnx-outdated"] == rows["lnx-secondcred"] == "installed"
@@ -117,14 +174,12 @@ def test_deploy_installs_updates_and_explains_failures(estate: Estate, store: An
 
 def test_deploy_again_changes_nothing(estate: Estate, store: Any) -> None:
     before = len(store.deployment_events())
-    results = run_action(estate.lab, estate.inventory, "deploy_agent", ["lnx-noagent"],
-                         store=store)
+    results = run_action(estate.lab, estate.inventory, "deploy_agent", ["lnx-noagent"], store=store)
     assert results["lnx-noagent"].status is Status.OK
     assert len(store.deployment_events()) == before
 
 
-def test_hosts_show_in_progress_while_deploying(estate: Estate, store: Any,
-                                               tmp_path: Path) -> None:
+def test_hosts_show_in_progress_while_deploying(estate: Estate, store: Any, tmp_path: Path) -> None:
     inventory = tmp_path / "inventory.yml"
     slow = Estate(estate.dir, estate.lab, estate.installer_sha)
     text = write_inventory(slow, host_vars={"mac-design": {"install_delay": 3}}).read_text()
@@ -134,8 +189,11 @@ def test_hosts_show_in_progress_while_deploying(estate: Estate, store: Any,
         (tmp_path / name).chmod(0o600)
     write_inventory(estate)  # the module's inventory stays as it was
     results: dict[str, Any] = {}
-    worker = threading.Thread(target=lambda: results.update(run_action(
-        estate.lab, inventory, "deploy_agent", ["mac-design"], store=store)))
+    worker = threading.Thread(
+        target=lambda: results.update(
+            run_action(estate.lab, inventory, "deploy_agent", ["mac-design"], store=store)
+        )
+    )
     worker.start()
     seen_row = seen_probe = None
     deadline = time.monotonic() + 20
@@ -161,17 +219,23 @@ class TamperedTarget(PosixTarget):
         return super().stage(bad, agent)
 
 
-def test_checksum_mismatch_on_the_target_is_never_run(estate: Estate, store: Any,
-                                                     tmp_path: Path) -> None:
+def test_checksum_mismatch_on_the_target_is_never_run(
+    estate: Estate, store: Any, tmp_path: Path
+) -> None:
     session = make_session(estate.inventory, store=store)
     host = next(h for h in _hosts(session) if h.name == "lnx-badcopy")
     agent = session.inventory.agents["rmmagent"]
     with estate.lab.scanner():
         conn = session.transport("ssh").open(host, timeout=10)
         try:
-            life = Lifecycle(TamperedTarget(conn), agent,
-                             DeploymentRecorder(session, host, agent.name, "ssh"),
-                             host=host, base_dir=estate.dir, timeout=60)
+            life = Lifecycle(
+                TamperedTarget(conn),
+                agent,
+                DeploymentRecorder(session, host, agent.name, "ssh"),
+                host=host,
+                base_dir=estate.dir,
+                timeout=60,
+            )
             with pytest.raises(AgentError) as err:
                 life.deploy(check=False)
         finally:
@@ -195,28 +259,41 @@ def test_local_checksum_mismatch_copies_nothing(estate: Estate, tmp_path: Path) 
 
 
 def test_uninstall(estate: Estate, store: Any, tmp_path: Path) -> None:
-    check = run_action(estate.lab, estate.inventory, "uninstall_agent", ["lnx-current"],
-                       check=True, store=store)
+    check = run_action(
+        estate.lab, estate.inventory, "uninstall_agent", ["lnx-current"], check=True, store=store
+    )
     assert check["lnx-current"].status is Status.CHANGED
     assert installed_version(estate, "lnx-current", tmp_path) == CURRENT
-    done = run_action(estate.lab, estate.inventory, "uninstall_agent", ["lnx-current"],
-                      store=store)
+    done = run_action(estate.lab, estate.inventory, "uninstall_agent", ["lnx-current"], store=store)
     assert done["lnx-current"].status is Status.CHANGED
     assert installed_version(estate, "lnx-current", tmp_path) == "absent"
     event = store.deployment_events(host="lnx-current")[-1]
     assert (event["from_version"], event["to_version"], event["result"]) == (
-        CURRENT, None, "uninstalled")
+        CURRENT,
+        None,
+        "uninstalled",
+    )
     assert agent_status_rows(store)["lnx-current"] == "not_installed"
 
 
 def test_facts_are_stored(estate: Estate, store: Any, tmp_path: Path) -> None:
-    results = run_action(estate.lab, estate.inventory, "collect_facts", ["lnx-noagent"],
-                         store=store, args={"samples": 2, "interval": 0.2})
+    results = run_action(
+        estate.lab,
+        estate.inventory,
+        "collect_facts",
+        ["lnx-noagent"],
+        store=store,
+        args={"samples": 2, "interval": 0.2},
+    )
     assert results["lnx-noagent"].status is Status.OK
     [row] = store.facts(kind="ssh", host="lnx-noagent")
     facts = row["data"]
-    expected = plain_ssh(estate.lab, "lnx-noagent", ". /etc/os-release; echo $PRETTY_NAME; "
-                         "df -Pk / | tail -n 1", tmp=tmp_path).stdout.splitlines()
+    expected = plain_ssh(
+        estate.lab,
+        "lnx-noagent",
+        ". /etc/os-release; echo $PRETTY_NAME; df -Pk / | tail -n 1",
+        tmp=tmp_path,
+    ).stdout.splitlines()
     assert facts["os"]["pretty"] == expected[0]
     assert facts["hostname"] == "lnx-noagent"
     root = next(d for d in facts["disks"] if d["mount"] == "/")
@@ -227,7 +304,7 @@ def test_facts_are_stored(estate: Estate, store: Any, tmp_path: Path) -> None:
 
 
 def _hosts(session: Any) -> list[Any]:
-    from rmmkit.models import Targets
-    from rmmkit.selection import select_hosts
+    from rmmkit.declared.models import Targets
+    from rmmkit.declared.selection import select_hosts
 
     return select_hosts(session.inventory, Targets(hosts=tuple(session.inventory.hosts)))

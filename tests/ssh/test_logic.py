@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from rmmkit.agents.causes import CAUSES, describe, rmmkit_explain_error
+from rmmkit.agents.causes import CAUSES, describe, explain
 from rmmkit.agents.deploy import choose_installer
 from rmmkit.agents.errors import AgentError
 from rmmkit.agents.posix import parse_probe, probe_script
 from rmmkit.agents.status import Probe, classify, parse_version, version_key
-from rmmkit.models import Agent, Installer
+from rmmkit.declared.models import Agent, Installer
 from rmmkit.ssh.connection import platform_of, sudo_refusal_causes
 from rmmkit.ssh.errors import HostKeyError
 from rmmkit.ssh.facts import parse_facts
@@ -17,15 +17,18 @@ from rmmkit.ssh.facts import parse_facts
 DETECT = {"file": "/opt/a/bin/a", "version_command": "/opt/a/bin/a --version"}
 
 
-@pytest.mark.parametrize(("probe", "status", "version"), [
-    (Probe(file=False, version_rc=127), "not_installed", None),
-    (Probe(file=True, version_rc=0, version_output="a 3.2.0"), "installed", "3.2.0"),
-    (Probe(file=True, version_rc=0, version_output="a 2.9.1"), "outdated", "2.9.1"),
-    (Probe(file=True, version_rc=0, version_output="a 3.10.0"), "installed", "3.10.0"),
-    (Probe(file=True, version_rc=1, version_output=""), "unknown", None),
-    (Probe(file=True, in_progress=True), "in_progress", None),
-    (Probe(), "unknown", None),
-])
+@pytest.mark.parametrize(
+    ("probe", "status", "version"),
+    [
+        (Probe(file=False, version_rc=127), "not_installed", None),
+        (Probe(file=True, version_rc=0, version_output="a 3.2.0"), "installed", "3.2.0"),
+        (Probe(file=True, version_rc=0, version_output="a 2.9.1"), "outdated", "2.9.1"),
+        (Probe(file=True, version_rc=0, version_output="a 3.10.0"), "installed", "3.10.0"),
+        (Probe(file=True, version_rc=1, version_output=""), "unknown", None),
+        (Probe(file=True, in_progress=True), "in_progress", None),
+        (Probe(), "unknown", None),
+    ],
+)
 def test_classify(probe: Probe, status: str, version: str | None) -> None:
     state = classify(probe, "3.2.0", DETECT)
     assert (state.status, state.version) == (status, version)
@@ -48,8 +51,9 @@ def test_probe_script_quotes_inventory_values_and_parses_back() -> None:
     agent = Agent("a", "1.0", detect={"file": "/opt/x; rm -rf /", "version_command": "a 'q'"})
     script = probe_script(agent, "/tmp")
     assert "f='/opt/x; rm -rf /'" in script
-    probe, uname = parse_probe("PLATFORM=Linux aarch64\nFILE=yes\nVERSION_RC=0\n"
-                               "VERSION_OUT=a 1.2.3\nnoise\n")
+    probe, uname = parse_probe(
+        "PLATFORM=Linux aarch64\nFILE=yes\nVERSION_RC=0\nVERSION_OUT=a 1.2.3\nnoise\n"
+    )
     assert uname == "Linux aarch64" and probe.file is True and probe.version_rc == 0
     assert probe.version_output == "a 1.2.3" and not probe.in_progress
     assert platform_of(uname) == ("linux", "arm64")
@@ -57,9 +61,15 @@ def test_probe_script_quotes_inventory_values_and_parses_back() -> None:
 
 
 def test_installer_choice_prefers_exact_arch() -> None:
-    agent = Agent("a", "1", installers=(Installer("linux", "any", "any.sh", "0" * 64),
-                                        Installer("linux", "arm64", "arm.sh", "1" * 64),
-                                        Installer("macos", "any", "mac.pkg", "2" * 64)))
+    agent = Agent(
+        "a",
+        "1",
+        installers=(
+            Installer("linux", "any", "any.sh", "0" * 64),
+            Installer("linux", "arm64", "arm.sh", "1" * 64),
+            Installer("macos", "any", "mac.pkg", "2" * 64),
+        ),
+    )
     assert choose_installer(agent, "linux", "arm64", "h").path == "arm.sh"
     assert choose_installer(agent, "linux", "x86_64", "h").path == "any.sh"
     with pytest.raises(AgentError) as err:
@@ -68,15 +78,22 @@ def test_installer_choice_prefers_exact_arch() -> None:
 
 
 def test_causes_table_covers_the_issue_and_feeds_the_hook() -> None:
-    for code in ("auth_failed", "host_key_changed", "sudo_refused", "disk_full",
-                 "checksum_mismatch", "timeout", "connection_refused"):
+    for code in (
+        "auth_failed",
+        "host_key_changed",
+        "sudo_refused",
+        "disk_full",
+        "checksum_mismatch",
+        "timeout",
+        "connection_refused",
+    ):
         description, causes = CAUSES[code]
         assert description and causes
     err = AgentError("x", code="disk_full")
     assert describe(err)[0] == "Not enough disk space on the target"
-    assert rmmkit_explain_error(err) == list(CAUSES["disk_full"][1])
+    assert explain(err) == list(CAUSES["disk_full"][1])
     own = HostKeyError("x", code="host_key_changed", causes=("specific",))
-    assert rmmkit_explain_error(own) is None  # the error's own causes are more precise
+    assert explain(own) is None  # the error's own causes are more precise
     assert describe(TimeoutError())[0] == "Timed out"
 
 
@@ -133,8 +150,10 @@ def test_facts_parsing() -> None:
     assert facts["users"]["logged_on"][0]["from"] == "10.0.0.5"
     assert [d["mount"] for d in facts["disks"]] == ["/"]  # size-0 pseudo file systems dropped
     assert facts["disks"][0]["free_kb"] == 100000
-    assert facts["smart"] == {"available": True, "devices": [{"device": "/dev/sda",
-                                                              "health": "PASSED"}]}
+    assert facts["smart"] == {
+        "available": True,
+        "devices": [{"device": "/dev/sda", "health": "PASSED"}],
+    }
     assert facts["updates"] == {"manager": "apt", "pending": 2, "packages": ["openssl", "bash"]}
     assert facts["processes"]["top_cpu"][0]["command"] == "stress"
     assert facts["processes"]["top_memory"][0]["mem_percent"] == 30.5
@@ -146,7 +165,7 @@ def test_facts_parsing() -> None:
 
 
 def test_causes_reach_every_run_through_the_plugin_manager() -> None:
-    from rmmkit.plugins import load_plugins
+    from rmmkit.plugin.manager import load_plugins
 
     hook = load_plugins(entry_points=False).hook
     answers = hook.rmmkit_explain_error(error=AgentError("x", code="checksum_mismatch"))
@@ -198,21 +217,32 @@ def test_a_scheduled_command_is_pending_then_resolved(tmp_path: object) -> None:
 
     from rmmkit.agents.deploy import Lifecycle
     from rmmkit.agents.events import DeploymentRecorder, resolve_scheduled
-    from rmmkit.models import ResolvedHost
+    from rmmkit.declared.models import ResolvedHost
     from rmmkit.store import open_store
 
     base = Path(str(tmp_path))
     (base / "setup.cmd").write_text("echo install\n")
     sha = hashlib.sha256(b"echo install\n").hexdigest()
-    agent = Agent(name="a", version="1.0", installers=(Installer("windows", "any", "setup.cmd",
-                  sha),), commands={"install": "{{ installer }}"}, detect={"file": "C:\\a"})
+    agent = Agent(
+        name="a",
+        version="1.0",
+        installers=(Installer("windows", "any", "setup.cmd", sha),),
+        commands={"install": "{{ installer }}"},
+        detect={"file": "C:\\a"},
+    )
     host = ResolvedHost("w1", "10.9.0.5", "s")
     store = open_store(f"sqlite:///{base / 'db.sqlite'}", project_dir=base)
     try:
         session = SimpleNamespace(store=store)
         target = _ScheduledTarget()
-        change = Lifecycle(target, agent, DeploymentRecorder(session, host, "a", target.method),
-                           host=host, base_dir=base, timeout=5).deploy(check=False)
+        change = Lifecycle(
+            target,
+            agent,
+            DeploymentRecorder(session, host, "a", target.method),
+            host=host,
+            base_dir=base,
+            timeout=5,
+        ).deploy(check=False)
         (pending,) = store.deployment_events(host="w1")
         not_yet = resolve_scheduled(session, host, "a", "in_progress")
         done = resolve_scheduled(session, host, "a", "installed")

@@ -77,8 +77,13 @@ def test_run_records_new_host_keys_only_when_asked(
     host = ssh_lab.host("lnx-current")
     (tmp_path / "admin.pw").write_text(ADMIN_PASSWORD)
     (tmp_path / "admin.pw").chmod(0o600)
-    d = project(tmp_path, "{name: c, kind: password, user: admin, "
-                f"secret: {{source: file, key: {tmp_path}/admin.pw}}}}", host.name, host.address)
+    d = project(
+        tmp_path,
+        "{name: c, kind: password, user: admin, "
+        f"secret: {{source: file, key: {tmp_path}/admin.pw}}}}",
+        host.name,
+        host.address,
+    )
     monkeypatch.chdir(d)
     args = ["run", "status.yml", "-i", "inventory.yml", "--no-store", "-y", "-o", "json"]
     with ssh_lab.scanner():
@@ -105,22 +110,43 @@ def test_ssh_key_from_the_vault_logs_in(
     if which == "lab key":
         key_text = ssh_lab.ssh_key.read_text()
     else:  # negative control: a key the host does not authorize
-        key_text = ed25519.Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-            serialization.NoEncryption()).decode()
+        key_text = (
+            ed25519.Ed25519PrivateKey.generate()
+            .private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.OpenSSH,
+                serialization.NoEncryption(),
+            )
+            .decode()
+        )
     vault = Vault.new(tmp_path / "secrets.vault", Secret("vault-test-passphrase"))
     vault.set("deploy-key", key_text)
     vault.save()
     (tmp_path / "vault.pw").write_text("vault-test-passphrase\n")
     (tmp_path / "vault.pw").chmod(0o600)
-    d = project(tmp_path, "{name: c, kind: ssh_key, user: deploy, "
-                "key: {source: vault, key: deploy-key}}", host.name, host.address)
+    d = project(
+        tmp_path,
+        "{name: c, kind: ssh_key, user: deploy, key: {source: vault, key: deploy-key}}",
+        host.name,
+        host.address,
+    )
     shutil.copy(ssh_lab.known_hosts, d / "known_hosts")
     monkeypatch.chdir(d)
     with ssh_lab.scanner():
-        result = rmmkit("run", "status.yml", "-i", "inventory.yml", "--no-store", "-y",
-                        "-o", "json", "--vault", "secrets.vault",
-                        "--vault-password-file", "vault.pw")
+        result = rmmkit(
+            "run",
+            "status.yml",
+            "-i",
+            "inventory.yml",
+            "--no-store",
+            "-y",
+            "-o",
+            "json",
+            "--vault",
+            "secrets.vault",
+            "--vault-password-file",
+            "vault.pw",
+        )
     assert key_text.splitlines()[1] not in result.output  # the key never reaches the output
     got = result_of(result, host.name)
     if which == "lab key":

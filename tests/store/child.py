@@ -29,9 +29,17 @@ def hold(url: str, site: str, count: int) -> None:
         done = 0
         while True:
             now = time.time()
-            store.record_task_result(run_id, TaskResult(
-                host=f"host{done:05d}", task="noop", action="noop", status=Status.OK,
-                started=now, ended=now))
+            store.record_task_result(
+                run_id,
+                TaskResult(
+                    host=f"host{done:05d}",
+                    task="noop",
+                    action="noop",
+                    status=Status.OK,
+                    started=now,
+                    ended=now,
+                ),
+            )
             done += 1
             print(f"committed {done}", flush=True)
             if done == count:

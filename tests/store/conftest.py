@@ -23,8 +23,10 @@ BACKENDS = [
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[pgserver.PgServer]:
     if not pgserver.available():
-        pytest.skip(f"PostgreSQL 15 binaries not found in {pgserver.PG_BIN} "
-                    "(scripts/bootstrap.sh installs postgresql-15)")
+        pytest.skip(
+            f"PostgreSQL 15 binaries not found in {pgserver.PG_BIN} "
+            "(scripts/bootstrap.sh installs postgresql-15)"
+        )
     with pgserver.running_server() as server:
         yield server
 

@@ -35,8 +35,11 @@ def _run_as() -> str | None:
     try:
         pwd.getpwnam(PG_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                        PG_USER], check=False, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER],
+            check=False,
+            capture_output=True,
+        )
         pwd.getpwnam(PG_USER)  # raises if useradd failed for another reason than a race
     return PG_USER
 
@@ -55,32 +58,76 @@ class PgServer:
         self.root.chmod(0o755)
 
     def _pg(self, *args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run([str(PG_BIN / args[0]), *args[1:]], user=self.user, check=True,
-                              capture_output=True, cwd=self.root, **kwargs)  # type: ignore[call-overload]
+        return subprocess.run(
+            [str(PG_BIN / args[0]), *args[1:]],
+            user=self.user,
+            check=True,
+            capture_output=True,
+            cwd=self.root,
+            **kwargs,
+        )  # type: ignore[call-overload]
 
     def start(self) -> None:
-        self._pg("initdb", "-D", str(self.data), "-U", DB_SUPERUSER, "--auth=trust",
-                 "-E", "UTF8", "--no-sync", "--no-instructions")
+        self._pg(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            DB_SUPERUSER,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--no-instructions",
+        )
         log = open(self.root / "server.log", "wb")  # noqa: SIM115 - kept open for the server
         self.proc = subprocess.Popen(
-            [str(PG_BIN / "postgres"), "-D", str(self.data), "-k", str(self.root),
-             "-p", str(self.port), "-c", "listen_addresses=", "-c", "fsync=off",
-             "-c", "full_page_writes=off", "-c", "max_connections=200"],
-            user=self.user, stdout=log, stderr=subprocess.STDOUT, cwd=self.root)
+            [
+                str(PG_BIN / "postgres"),
+                "-D",
+                str(self.data),
+                "-k",
+                str(self.root),
+                "-p",
+                str(self.port),
+                "-c",
+                "listen_addresses=",
+                "-c",
+                "fsync=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=200",
+            ],
+            user=self.user,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.root,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"postgres exited: {(self.root / 'server.log').read_text()}")
-            ready = subprocess.run([str(PG_BIN / "pg_isready"), "-h", str(self.root),
-                                    "-p", str(self.port), "-U", DB_SUPERUSER, "-q"], check=False)
+            ready = subprocess.run(
+                [
+                    str(PG_BIN / "pg_isready"),
+                    "-h",
+                    str(self.root),
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    DB_SUPERUSER,
+                    "-q",
+                ],
+                check=False,
+            )
             if ready.returncode == 0:
                 return
             time.sleep(0.1)
         raise RuntimeError("postgres did not become ready in 30 s")
 
     def url(self, database: str) -> str:
-        return (f"postgresql+psycopg://{DB_SUPERUSER}@/{database}"
-                f"?host={self.root}&port={self.port}")
+        return f"postgresql+psycopg://{DB_SUPERUSER}@/{database}?host={self.root}&port={self.port}"
 
     def new_database(self) -> str:
         """A fresh empty database; returns its URL."""
@@ -88,8 +135,13 @@ class PgServer:
 
         self._counter += 1
         name = f"t{os.getpid()}_{self._counter}"
-        with psycopg.connect(host=str(self.root), port=self.port, user=DB_SUPERUSER,
-                             dbname="postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            host=str(self.root),
+            port=self.port,
+            user=DB_SUPERUSER,
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 

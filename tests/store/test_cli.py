@@ -10,7 +10,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-import rmmkit.cli.store_cmd  # noqa: F401 - attaches the commands
+import rmmkit.cli.runs  # noqa: F401 - attaches the commands
 from rmmkit.cli.groups import cli
 from rmmkit.errors import LockedError
 from rmmkit.store import Store, open_store
@@ -37,9 +37,11 @@ def test_runs_lists_finished_and_interrupted(store: Store, db_url: str) -> None:
     gone.wait()
     dead = store.begin_run("playbooks/scan.yml", ["beta"], False, 5)
     with store.engine.begin() as conn:  # as if a process that has since died had begun it
-        conn.exec_driver_sql(f"UPDATE runs SET owner_pid={gone.pid}, owner_token="
-                             f"replace(owner_token, '/{os.getpid()}/', '/{gone.pid}/') "
-                             f"WHERE run_id='{dead}'")
+        conn.exec_driver_sql(
+            f"UPDATE runs SET owner_pid={gone.pid}, owner_token="
+            f"replace(owner_token, '/{os.getpid()}/', '/{gone.pid}/') "
+            f"WHERE run_id='{dead}'"
+        )
     table = invoke("runs", url=db_url)
     assert "playbooks/deploy.yml" in table and "ok (check)" in table and "ok=2" in table
     assert "interrupted" in table
@@ -55,8 +57,9 @@ def test_locks_and_unlock(store: Store, db_url: str) -> None:
     with store.site_lock(["acme"], "ops-run"):
         assert "ops-run" in invoke("db", "locks", url=db_url)
         with pytest.raises(LockedError, match="--force"):
-            CliRunner().invoke(cli, ["db", "unlock", "acme", "--db", db_url],
-                               catch_exceptions=False)
+            CliRunner().invoke(
+                cli, ["db", "unlock", "acme", "--db", db_url], catch_exceptions=False
+            )
         assert "released" in invoke("db", "unlock", "acme", "--force", url=db_url)
         assert "no site is locked" in invoke("db", "locks", url=db_url)
 

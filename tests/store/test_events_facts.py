@@ -11,23 +11,41 @@ from rmmkit.store import Store
 
 
 def event(**kw: object) -> dict:
-    base = {"run_id": "r1", "site": "acme", "host": "pc7", "ip": "10.1.0.7", "agent": "asio",
-            "from_version": None, "to_version": "2.4.1", "method": "smb+scmr",
-            "started": 1000.0, "ended": None, "result": "in_progress", "error": None,
-            "causes": []}
+    base = {
+        "run_id": "r1",
+        "site": "acme",
+        "host": "pc7",
+        "ip": "10.1.0.7",
+        "agent": "asio",
+        "from_version": None,
+        "to_version": "2.4.1",
+        "method": "smb+scmr",
+        "started": 1000.0,
+        "ended": None,
+        "result": "in_progress",
+        "error": None,
+        "causes": [],
+    }
     return {**base, **kw}
 
 
 def test_event_written_at_start_then_completed_is_one_row(store: Store) -> None:
     store.add_deployment_event(event())
-    store.add_deployment_event(event(ended=1012.5, result="failed",
-                                     error="The network path was not found",
-                                     causes=["Firewall is ON.", "File and Printer sharing is "
-                                             "disabled."]))
+    store.add_deployment_event(
+        event(
+            ended=1012.5,
+            result="failed",
+            error="The network path was not found",
+            causes=["Firewall is ON.", "File and Printer sharing is disabled."],
+        )
+    )
     store.add_deployment_event(event(ended=1012.5, result="failed"))  # a retry adds nothing
     (row,) = store.deployment_events()
     assert (row["result"], row["ended"], row["error"]) == (
-        "failed", 1012.5, "The network path was not found")
+        "failed",
+        1012.5,
+        "The network path was not found",
+    )
     assert row["causes"] == ["Firewall is ON.", "File and Printer sharing is disabled."]
     assert row["method"] == "smb+scmr" and row["to_version"] == "2.4.1"
 
@@ -35,10 +53,12 @@ def test_event_written_at_start_then_completed_is_one_row(store: Store) -> None:
 def test_event_filters(store: Store) -> None:
     store.add_deployment_event(event())
     store.add_deployment_event(event(host="srv1", ip="10.1.0.200", started=2000.0))
-    store.add_deployment_event(event(site="beta", host="mac1", ip="10.2.0.4", started=3000.0,
-                                     method="ssh"))
-    store.add_deployment_event(event(host="nohost", ip=None, started=
-                                     dt.datetime.fromtimestamp(4000.0, dt.UTC)))
+    store.add_deployment_event(
+        event(site="beta", host="mac1", ip="10.2.0.4", started=3000.0, method="ssh")
+    )
+    store.add_deployment_event(
+        event(host="nohost", ip=None, started=dt.datetime.fromtimestamp(4000.0, dt.UTC))
+    )
 
     def hosts(**kw: object) -> list[str]:
         return [e["host"] for e in store.deployment_events(**kw)]
@@ -66,7 +86,9 @@ def test_facts_latest_and_history(store: Store) -> None:
 
     latest = store.facts(kind="system")
     assert [(f["host"], f["data"]) for f in latest] == [
-        ("pc7", {"cpu": "i5", "ram_gb": 16}), ("pc9", {"cpu": "m2"})]
+        ("pc7", {"cpu": "i5", "ram_gb": 16}),
+        ("pc9", {"cpu": "m2"}),
+    ]
     assert len(store.facts(kind="system", latest=False)) == 3
     assert [f["kind"] for f in store.facts(host="pc7")] == ["disks", "system"]
     assert [f["host"] for f in store.facts(site="acme", kind="interfaces")] == ["sw1"]
@@ -78,8 +100,16 @@ def test_secrets_in_facts_and_scan_rows_are_stored_masked(store: Store) -> None:
 
     store.add_facts("pc7", "acme", "creds", {"community": Secret("public-s3cret")})
     scan_id = store.begin_scan("acme", ["10.1.0.0/24"], [])
-    store.add_scan_rows(scan_id, [{"ip": "10.1.0.7", "extra": {"key": Secret("k3y-s3cret")},
-                                   "snmp_community": Secret("c0mm-s3cret")}])
+    store.add_scan_rows(
+        scan_id,
+        [
+            {
+                "ip": "10.1.0.7",
+                "extra": {"key": Secret("k3y-s3cret")},
+                "snmp_community": Secret("c0mm-s3cret"),
+            }
+        ],
+    )
     assert store.facts(kind="creds")[0]["data"] == {"community": "***"}
     (row,) = store.scan_rows(scan_id)
     assert row["extra"] == {"key": "***", "snmp_community": "***"}

@@ -23,8 +23,11 @@ class Holder:
     """A child process that holds a site lock and records results until killed."""
 
     def __init__(self, url: str, site: str, results: int) -> None:
-        self.proc = subprocess.Popen([sys.executable, str(CHILD), url, "hold", site, str(results)],
-                                     stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(CHILD), url, "hold", site, str(results)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.committed = 0
         self.run_id = ""
         assert self.proc.stdout is not None
@@ -82,7 +85,8 @@ def test_lock_is_all_or_nothing(store: Store, holder: Holder) -> None:
 
 @pytest.mark.parametrize("lock_first", [True, False], ids=["lock-then-run", "run-then-lock"])
 def test_kill9_leaves_store_consistent_and_next_run_says_what_was_interrupted(
-        store: Store, holder: Holder, lock_first: bool) -> None:
+    store: Store, holder: Holder, lock_first: bool
+) -> None:
     holder.kill9()
     assert holder.committed >= 20
     if lock_first:
@@ -124,16 +128,24 @@ def test_lock_released_on_exit_and_on_error(store: Store) -> None:
 
 
 def test_same_process_second_holder_refused(store: Store) -> None:
-    with (store.site_lock(["a"], "first"),
-          pytest.raises(LockedError, match=f"pid {os.getpid()}"),
-          store.site_lock(["a"], "second")):
+    with (
+        store.site_lock(["a"], "first"),
+        pytest.raises(LockedError, match=f"pid {os.getpid()}"),
+        store.site_lock(["a"], "second"),
+    ):
         pass
 
 
 def test_racing_processes_get_the_lock_exactly_once(db_url: str, store: Store) -> None:
-    racers = [subprocess.Popen([sys.executable, str(CHILD), db_url, "lock", "acme"],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-              for _ in range(4)]
+    racers = [
+        subprocess.Popen(
+            [sys.executable, str(CHILD), db_url, "lock", "acme"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     try:
         for racer in racers:
             assert racer.stdin is not None

@@ -16,8 +16,9 @@ from rmmkit.store.engine import create_engine, current_revision, head_revision, 
 from rmmkit.store.tables import metadata
 
 
-def test_default_is_sqlite_in_project_folder(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_is_sqlite_in_project_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("RMMKIT_DB", raising=False)
     with open_store(project_dir=tmp_path) as store:
         store.begin_run("p.yml", ["a"], False, 0)
@@ -36,10 +37,16 @@ def test_url_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def test_sqlite_is_wal_with_full_sync_and_busy_timeout(tmp_path: Path) -> None:
     with open_store(f"sqlite:///{tmp_path}/s.db") as store, store.engine.connect() as conn:
-        pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
-                  for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")}
-    assert pragma == {"journal_mode": "wal", "synchronous": 2, "busy_timeout": 30000,
-                      "foreign_keys": 1}
+        pragma = {
+            name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")
+        }
+    assert pragma == {
+        "journal_mode": "wal",
+        "synchronous": 2,
+        "busy_timeout": 30000,
+        "foreign_keys": 1,
+    }
 
 
 def test_migrations_match_the_tables(db_url: str) -> None:

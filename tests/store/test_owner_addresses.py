@@ -29,8 +29,9 @@ def test_ip_keys_sort_like_addresses(a: str, b: str) -> None:
 
 
 @given(st.ip_addresses(v=4), st.integers(min_value=8, max_value=32))
-def test_cidr_range_contains_exactly_its_addresses(addr: ipaddress.IPv4Address,
-                                                  prefix: int) -> None:
+def test_cidr_range_contains_exactly_its_addresses(
+    addr: ipaddress.IPv4Address, prefix: int
+) -> None:
     net = ipaddress.ip_network(f"{addr}/{prefix}", strict=False)
     ((lo, hi),) = parse_ranges(str(net))
     assert lo <= ip_key(str(addr)) <= hi
@@ -40,8 +41,9 @@ def test_cidr_range_contains_exactly_its_addresses(addr: ipaddress.IPv4Address,
         assert ip_key(str(net.network_address - 1)) < lo
 
 
-@pytest.mark.parametrize("bad", ["10.0.0.300", "10.0.0.9-10.0.0.1", "10.0.0.1-fd00::1",
-                                 "10.0.0.0/33", "ten"])
+@pytest.mark.parametrize(
+    "bad", ["10.0.0.300", "10.0.0.9-10.0.0.1", "10.0.0.1-fd00::1", "10.0.0.0/33", "ten"]
+)
 def test_bad_ranges_name_what_was_expected(bad: str) -> None:
     with pytest.raises(InputError, match=r"bad IP range .*\(expected a\.b\.c\.d"):
         parse_ranges(bad)

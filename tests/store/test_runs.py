@@ -16,15 +16,23 @@ from rmmkit.store.tables import task_results
 
 
 def result(host: str, task: str = "t1", started: float = 100.0, **kw: object) -> TaskResult:
-    return TaskResult(host=host, task=task, action="noop", status=kw.pop("status", Status.OK),
-                      started=started, ended=started + 1.5, **kw)  # type: ignore[arg-type]
+    return TaskResult(
+        host=host,
+        task=task,
+        action="noop",
+        status=kw.pop("status", Status.OK),
+        started=started,
+        ended=started + 1.5,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_run_lifecycle(store: Store) -> None:
     run_id = store.begin_run("playbooks/scan.yml", ["acme", "beta"], True, 2)
     assert store.run(run_id)["status"] == "running"
-    store.record_task_result(run_id, result("h1", status=Status.CHANGED, msg="did it",
-                                            causes=("Firewall is ON.",)))
+    store.record_task_result(
+        run_id, result("h1", status=Status.CHANGED, msg="did it", causes=("Firewall is ON.",))
+    )
     store.record_task_result(run_id, result("h2", status=Status.FAILED))
     store.finish_run(run_id, "failed", {"changed": 1, "failed": 1})
     run = store.run(run_id)
@@ -63,11 +71,22 @@ def test_retried_result_is_not_duplicated(store: Store) -> None:
 
 def test_secret_in_task_data_is_stored_masked(store: Store) -> None:
     run_id = store.begin_run("p.yml", ["acme"], False, 1)
-    store.record_task_result(run_id, result("h1", data={
-        "user": "admin", "password": Secret("hunter2-very-secret"),
-        "nested": [{"token": Secret(b"tok-bytes-secret")}]}))
+    store.record_task_result(
+        run_id,
+        result(
+            "h1",
+            data={
+                "user": "admin",
+                "password": Secret("hunter2-very-secret"),
+                "nested": [{"token": Secret(b"tok-bytes-secret")}],
+            },
+        ),
+    )
     assert store.task_results(run_id)[0]["data"] == {
-        "user": "admin", "password": "***", "nested": [{"token": "***"}]}
+        "user": "admin",
+        "password": "***",
+        "nested": [{"token": "***"}],
+    }
     with store.engine.connect() as conn:  # and the raw column text never held it
         raw = conn.execute(sa.select(sa.cast(task_results.c.data, sa.Text))).scalar_one()
     assert "hunter2" not in raw and "tok-bytes" not in raw

@@ -19,18 +19,37 @@ def scan_with(store: Store, site: str, rows: list[dict], status: str = "finished
 
 def test_rows_merge_per_address_and_retries_do_not_duplicate(store: Store) -> None:
     scan_id = store.begin_scan("acme", ["10.1.0.0/24"], [])
-    ping = {"ip": "10.1.0.7", "machine_status": "Online", "found_by": "icmp",
-            "sources": {"machine_status": "icmp"}}
+    ping = {
+        "ip": "10.1.0.7",
+        "machine_status": "Online",
+        "found_by": "icmp",
+        "sources": {"machine_status": "icmp"},
+    }
     store.add_scan_rows(scan_id, [ping])
     store.add_scan_rows(scan_id, [ping])  # retried batch
-    store.add_scan_rows(scan_id, [{"ip": "10.1.0.7", "hostname": "pc7", "os": "Windows 11",
-                                   "resource_type": "desktop", "sources": {"hostname": "nbns"},
-                                   "extra": {"domain": "ACME"}, "smb_signing": True}])
+    store.add_scan_rows(
+        scan_id,
+        [
+            {
+                "ip": "10.1.0.7",
+                "hostname": "pc7",
+                "os": "Windows 11",
+                "resource_type": "desktop",
+                "sources": {"hostname": "nbns"},
+                "extra": {"domain": "ACME"},
+                "smb_signing": True,
+            }
+        ],
+    )
     rows = store.scan_rows(scan_id)
     assert len(rows) == 1
     row = rows[0]
     assert (row["hostname"], row["os"], row["machine_status"], row["found_by"]) == (
-        "pc7", "Windows 11", "online", "icmp")
+        "pc7",
+        "Windows 11",
+        "online",
+        "icmp",
+    )
     assert row["sources"] == {"machine_status": "icmp", "hostname": "nbns"}
     assert row["extra"] == {"domain": "ACME", "smb_signing": True}
 
@@ -40,7 +59,8 @@ def test_addresses_are_stored_in_canonical_form(store: Store) -> None:
     store.add_scan_rows(scan_id, [{"ip": "FD00:0:0::5", "hostname": "a"}])
     store.add_scan_rows(scan_id, [{"ip": " fd00::5 ", "os": "Linux"}])
     assert [(r["ip"], r["hostname"], r["os"]) for r in store.scan_rows(scan_id)] == [
-        ("fd00::5", "a", "Linux")]
+        ("fd00::5", "a", "Linux")
+    ]
 
 
 def test_row_without_ip_or_with_bad_ip_is_refused(store: Store) -> None:
@@ -55,8 +75,9 @@ def test_row_without_ip_or_with_bad_ip_is_refused(store: Store) -> None:
 
 def test_scans_list_counts_and_time_window(store: Store) -> None:
     before = time.time()
-    first = scan_with(store, "acme", [{"ip": "10.1.0.5"}, {"ip": "10.1.0.6",
-                                                          "machine_status": "offline"}])
+    first = scan_with(
+        store, "acme", [{"ip": "10.1.0.5"}, {"ip": "10.1.0.6", "machine_status": "offline"}]
+    )
     second = scan_with(store, "beta", [{"ip": "10.2.0.5"}])
     listed = store.scans()
     assert [s["scan_id"] for s in listed] == [second, first]
@@ -68,12 +89,16 @@ def test_scans_list_counts_and_time_window(store: Store) -> None:
 
 
 def test_scan_rows_filters(store: Store) -> None:
-    scan_with(store, "acme", [
-        {"ip": "10.1.0.5", "resource_type": "desktop"},
-        {"ip": "10.1.0.200", "resource_type": "server"},
-        {"ip": "10.1.1.5", "resource_type": "desktop"},
-        {"ip": "fd00::5", "resource_type": "server"},
-    ])
+    scan_with(
+        store,
+        "acme",
+        [
+            {"ip": "10.1.0.5", "resource_type": "desktop"},
+            {"ip": "10.1.0.200", "resource_type": "server"},
+            {"ip": "10.1.1.5", "resource_type": "desktop"},
+            {"ip": "fd00::5", "resource_type": "server"},
+        ],
+    )
     scan_with(store, "beta", [{"ip": "10.1.0.9", "resource_type": "desktop"}])
 
     def ips(**kw: object) -> list[str]:
@@ -90,8 +115,14 @@ def test_scan_rows_filters(store: Store) -> None:
 
 def test_latest_hosts_uses_newest_finished_scan_online_only(store: Store) -> None:
     scan_with(store, "acme", [{"ip": "10.1.0.5"}, {"ip": "10.1.0.6"}])
-    scan_with(store, "acme", [{"ip": "10.1.0.7", "machine_status": "online"},
-                              {"ip": "10.1.0.8", "machine_status": "offline"}])
+    scan_with(
+        store,
+        "acme",
+        [
+            {"ip": "10.1.0.7", "machine_status": "online"},
+            {"ip": "10.1.0.8", "machine_status": "offline"},
+        ],
+    )
     scan_with(store, "acme", [{"ip": "10.1.0.99"}], status="failed")
     running = store.begin_scan("acme", ["10.1.0.0/24"], [])
     store.add_scan_rows(running, [{"ip": "10.1.0.100"}])
@@ -108,5 +139,8 @@ def test_update_agent_status_touches_the_newest_row_only(store: Store) -> None:
     (new_row,) = store.scan_rows(new)
     (old_row,) = store.scan_rows(old)
     assert (new_row["agent_status"], new_row["agent"], new_row["agent_version"]) == (
-        "installed", "asio", "2.4.1")
+        "installed",
+        "asio",
+        "2.4.1",
+    )
     assert old_row["agent_status"] == "not_installed"

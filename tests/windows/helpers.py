@@ -6,14 +6,14 @@ import io
 from pathlib import Path
 from typing import Any
 
+from rmmkit.declared.loader import load_inventory
+from rmmkit.declared.models import Playbook, Targets, Task
 from rmmkit.lab import Lab
-from rmmkit.loader import load_inventory
-from rmmkit.models import Playbook, Targets, Task
-from rmmkit.plugins import load_plugins
+from rmmkit.plugin.manager import load_plugins
 from rmmkit.results import TaskResult
-from rmmkit.runplan import RunOptions
-from rmmkit.runsetup import run_playbook
-from rmmkit.session import Session
+from rmmkit.run.options import RunOptions
+from rmmkit.run.session import Session
+from rmmkit.run.start import run_playbook
 
 
 def run_action(

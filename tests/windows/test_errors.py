@@ -9,8 +9,8 @@ from impacket.dcerpc.v5 import rpcrt, scmr
 from impacket.smbconnection import SessionError
 
 from rmmkit.errors import AuthenticationError, InputError, ProtocolError, UnreachableError
-from rmmkit.hookspecs import hookimpl
-from rmmkit.plugins import load_plugins
+from rmmkit.plugin.manager import load_plugins
+from rmmkit.plugin.spec import hookimpl
 from rmmkit.windows.errors import builtin_table, classify, error_table, windows_error
 
 SEED_MESSAGES = [

@@ -19,7 +19,7 @@ from rmmkit.errors import AuthenticationError
 from rmmkit.lab import Lab
 from rmmkit.secrets.credentials import Material
 from rmmkit.secrets.values import Secret
-from rmmkit.windows.rrp import Registry
+from rmmkit.windows.rrp import RemoteRegistry
 from rmmkit.windows.scmr import ServiceManager
 from rmmkit.windows.smb import SmbSession
 
@@ -53,7 +53,7 @@ def test_ticket_cache_logs_in_and_drives_smb_svcctl_winreg(
             scm = ServiceManager(smb)
             services = {s.name for s in scm.services()}
             scm.close()
-            reg = Registry(smb)
+            reg = RemoteRegistry(smb)
             reg.write(r"HKLM\SOFTWARE\RMMKit\Kerberos", "Checked", "over kerberos")
             written = reg.read(r"HKLM\SOFTWARE\RMMKit\Kerberos", "Checked")
             reg.close()

@@ -11,9 +11,9 @@ import pytest
 from rmmkit.agents.deploy import Lifecycle
 from rmmkit.agents.errors import AgentError
 from rmmkit.agents.events import DeploymentRecorder
+from rmmkit.declared.models import Agent, Installer, ResolvedHost
 from rmmkit.errors import TransportError
 from rmmkit.lab import Lab
-from rmmkit.models import Agent, Installer, ResolvedHost
 from rmmkit.secrets.credentials import Material
 from rmmkit.windows.smb import SmbSession
 from rmmkit.windows.transport import WindowsConnection

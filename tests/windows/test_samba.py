@@ -12,7 +12,7 @@ from rmmkit.errors import AuthenticationError, ProtocolError, TransportError
 from rmmkit.lab import Lab
 from rmmkit.secrets.credentials import Material
 from rmmkit.secrets.values import Secret
-from rmmkit.windows.rrp import Registry
+from rmmkit.windows.rrp import RemoteRegistry
 from rmmkit.windows.scmr import ServiceManager
 from rmmkit.windows.smb import SmbSession
 from tests.windows.conftest import password
@@ -93,7 +93,7 @@ def _net_registry(lab: Lab, host: str, key: str, value: str) -> str:
 
 def test_registry_read_and_write(winlab: Lab, lab_admin: Material) -> None:
     smb = login(winlab, "win-srv01", lab_admin)
-    reg = Registry(smb)
+    reg = RemoteRegistry(smb)
     with winlab.scanner():
         version = reg.read(AGENT_KEY, "Version")
         missing = reg.read(AGENT_KEY, "NoSuchValue")
@@ -113,7 +113,7 @@ def test_registry_write_needs_an_administrator(winlab: Lab, lab_admin: Material)
     smb = login(winlab, "win-noadmin", lab_admin)  # same user name, not in BUILTIN\Administrators
     with pytest.raises(TransportError) as info, winlab.scanner():
         try:
-            Registry(smb).write(r"HKLM\SOFTWARE\RMMKit\Test", "Deployed", "x")
+            RemoteRegistry(smb).write(r"HKLM\SOFTWARE\RMMKit\Test", "Deployed", "x")
         finally:
             smb.close()
     assert info.value.failure.category == "privileges"
@@ -141,7 +141,7 @@ def test_services_enumerate_and_query(winlab: Lab, lab_admin: Material) -> None:
 def test_facts_fall_back_to_the_registry_when_wmi_is_blocked(
     winlab: Lab, lab_admin: Material
 ) -> None:
-    from rmmkit.models import ResolvedHost
+    from rmmkit.declared.models import ResolvedHost
     from rmmkit.windows.facts import collect
     from rmmkit.windows.transport import WindowsConnection
 
@@ -162,7 +162,7 @@ def test_facts_fall_back_to_the_registry_when_wmi_is_blocked(
 def test_remote_registry_method_stages_and_sets_run_once(
     winlab: Lab, lab_admin: Material, tmp_path: Path
 ) -> None:
-    from rmmkit.models import Agent, ResolvedHost
+    from rmmkit.declared.models import Agent, ResolvedHost
     from rmmkit.windows.deploy import run_once_name
     from rmmkit.windows.rrp import RUN_ONCE
     from rmmkit.windows.transport import WindowsConnection

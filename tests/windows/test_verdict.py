@@ -22,8 +22,12 @@ def test_denied_everywhere_means_not_administrator() -> None:
     denied = failure("privileges", "access_denied")
     pf = record(admin_share=denied, svcctl=denied, winreg=denied, wmi=failure("host_config"))
     assert verdict(pf)[0] == "not_administrator"
-    assert problems(pf) == ["admin_share_denied", "service_manager_denied", "wmi_blocked",
-                            "remote_registry_denied"]
+    assert problems(pf) == [
+        "admin_share_denied",
+        "service_manager_denied",
+        "wmi_blocked",
+        "remote_registry_denied",
+    ]
 
 
 def test_a_locked_account_is_a_credential_problem_but_no_logon_server_is_not() -> None:

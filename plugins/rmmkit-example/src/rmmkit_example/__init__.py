@@ -2,7 +2,7 @@
 
 Why a module of hook functions: pluggy registers the module itself as the
 plugin (entry point ``example = "rmmkit_example"``); every ``@hookimpl``
-function in it answers one hook of ``rmmkit.hookspecs``.
+function in it answers one hook of ``rmmkit.plugin.spec``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 from rmmkit.actions.base import Action, TaskContext
 from rmmkit.errors import RmmkitError
-from rmmkit.hookspecs import hookimpl
 from rmmkit.outputs.base import FILE_OPTION, Output
+from rmmkit.plugin.spec import hookimpl
 from rmmkit.results import Outcome, RunResult
 
 
