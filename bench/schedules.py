@@ -17,8 +17,8 @@ import time
 
 import netaddr
 
+from rmmkit.declared.schedule import parse_schedule
 from rmmkit.schedules.conflicts import Planned, find_conflicts
-from rmmkit.schedules.model import parse_schedule
 from rmmkit.schedules.rrules import next_runs, runs_between
 
 ZONES = ("Europe/Berlin", "America/New_York", "UTC", "Asia/Kolkata", "Australia/Lord_Howe")

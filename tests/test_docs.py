@@ -6,8 +6,8 @@ import inspect
 import re
 from pathlib import Path
 
-from rmmkit.plugin import spec as hookspecs
 from rmmkit.errors import EXIT_CODES
+from rmmkit.plugin import spec as hookspecs
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

@@ -16,6 +16,7 @@ from rmmkit.results import Outcome
 
 if TYPE_CHECKING:
     from rmmkit.declared.models import ResolvedHost, Task
+    from rmmkit.run.session import Session
     from rmmkit.transports.base import ConnectionCache
 
 
@@ -23,14 +24,14 @@ if TYPE_CHECKING:
 class TaskContext:
     """Everything an action may use while it runs on one host.
 
-    ``session`` is the run's :class:`rmmkit.run.session.Session` (plugins, inventory,
-    store, secrets); ``connections`` is the host's connection cache, shared by
+    ``session`` is the run's :class:`rmmkit.run.session.Session` (plugins,
+    inventory, store, secrets); ``connections`` is the host's connection cache, shared by
     every task of that host.
     """
 
     host: ResolvedHost
     task: Task
-    session: Any
+    session: Session
     connections: ConnectionCache
     vars: dict[str, Any] = field(default_factory=dict)
     check: bool = False

@@ -8,7 +8,7 @@ without reading entry points by hand.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 from tabulate import tabulate
@@ -16,8 +16,11 @@ from tabulate import tabulate
 from rmmkit import __version__
 from rmmkit.cli.groups import cli
 
+if TYPE_CHECKING:
+    from rmmkit.plugin.manager import Plugins
 
-def plugin_rows(plugins: Any) -> list[dict[str, str]]:
+
+def plugin_rows(plugins: Plugins) -> list[dict[str, str]]:
     """One row per registered name (and one per plugin that only implements hooks)."""
     versions: dict[str, str] = {}
     for plugin, dist in plugins.pm.list_plugin_distinfo():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.shell_completion import CompletionItem, get_completion_class
@@ -18,6 +18,9 @@ from rmmkit.cli.groups import cli
 from rmmkit.cli.vault import vault_options
 from rmmkit.declared.models import OutputSpec
 from rmmkit.errors import InputError
+
+if TYPE_CHECKING:
+    from rmmkit.plugin.manager import Plugins
 
 
 def _complete_outputs(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -184,7 +187,7 @@ def run_cmd(
 
 
 def _output_specs(
-    names: tuple[str, ...], output_file: str | None, plugins: Any
+    names: tuple[str, ...], output_file: str | None, plugins: Plugins
 ) -> list[OutputSpec] | None:
     if not names:
         if output_file:

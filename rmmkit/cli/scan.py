@@ -105,11 +105,19 @@ def scan_run(
     """Scan RANGE… (or the ranges of --site) and print one row per address."""
     from rmmkit.discovery.api import ScanRequest, execute
 
+    declared, secrets = None, None
+    if site and inventory is not None:  # the site's SNMP credentials need the secret sources
+        from rmmkit.declared.loader import load_inventory
+        from rmmkit.run.session import Session
+
+        declared = load_inventory(inventory)
+        secrets = Session.create(inventory=declared).secrets
     request = ScanRequest(
         ranges=list(ranges),
         excludes=list(excludes),
         site=site,
-        inventory=inventory,
+        inventory=declared,
+        secrets=secrets,
         ports=ports,
         max_rate=max_rate,
         retries=retries,

@@ -128,8 +128,8 @@ def schedule_check(
     suggest: int,
 ) -> None:
     """List every conflict (both files and lines) with free slots; exit 3 if there is one."""
+    from rmmkit.declared.schedule import parse_interval
     from rmmkit.schedules import conflicts as cf
-    from rmmkit.schedules.model import parse_interval
 
     project, now = project_of(project_dir), parse_from(start)
     try:

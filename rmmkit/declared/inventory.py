@@ -7,7 +7,7 @@ the plugins, and reports the exact node (file:line:column) it refuses.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rmmkit.declared import build
 from rmmkit.declared.document import (
@@ -22,6 +22,9 @@ from rmmkit.declared.schema import BUILTIN_SECRET_SOURCES
 from rmmkit.declared.scope import Scope
 from rmmkit.errors import InputError, SchemaViolation, UnknownReference
 
+if TYPE_CHECKING:
+    from rmmkit.plugin.manager import Plugins
+
 
 def _settings_with_defaults(schema: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
     """Top-level ``default`` values of a policy type's settings schema fill what is not declared."""
@@ -34,7 +37,7 @@ def _settings_with_defaults(schema: dict[str, Any], settings: dict[str, Any]) ->
     return out
 
 
-def _check_policies(doc: Doc, plugins: Any) -> dict[str, dict[str, Any]]:
+def _check_policies(doc: Doc, plugins: Plugins) -> dict[str, dict[str, Any]]:
     settings: dict[str, dict[str, Any]] = {}
     registry = plugins.policy_types
     for index, raw in enumerate(doc.section("policies")):
@@ -163,7 +166,7 @@ def _group_members(doc: Doc, hosts: set[str]) -> dict[str, tuple[str, ...]]:
     return {name: tuple(hosts_) for name, hosts_ in members.items()}
 
 
-def _check_secret_sources(doc: Doc, plugins: Any) -> None:
+def _check_secret_sources(doc: Doc, plugins: Plugins) -> None:
     known = set(BUILTIN_SECRET_SOURCES) | set(plugins.secret_sources)
     for index, raw in enumerate(doc.section("credentials")):
         for key in ("secret", *build.SECRET_REF_KEYS):
@@ -177,7 +180,7 @@ def _check_secret_sources(doc: Doc, plugins: Any) -> None:
                 )
 
 
-def inventory_from_doc(doc: Doc, plugins: Any) -> Inventory:
+def inventory_from_doc(doc: Doc, plugins: Plugins) -> Inventory:
     """Check a parsed inventory (the loader validated its shape) and build the model."""
     names = {
         section: set(unique_names(doc, section))

@@ -166,5 +166,5 @@ def locations(
             for index, value in enumerate(item):
                 walk(value, (*path, index), item.item_marks[index])
 
-    walk(node, (), start or getattr(node, "start", (1, 1)))
+    walk(node, (), start or getattr(node, "start", None) or (1, 1))
     return out

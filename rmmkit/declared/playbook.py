@@ -7,6 +7,7 @@ holding ``{{ }}`` are validated per host at run time, after rendering.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from rmmkit.declared import build
@@ -19,11 +20,11 @@ from rmmkit.declared.document import (
 )
 from rmmkit.declared.marked_yaml import locate, locations
 from rmmkit.declared.models import Inventory, Playbook
+from rmmkit.declared.schedule import parse_schedule
 from rmmkit.declared.schema import base_schema
 from rmmkit.declared.schema_errors import json_path
 from rmmkit.declared.scope import Scope
 from rmmkit.errors import DuplicateName, InputError, SchemaViolation, UnknownReference
-from rmmkit.schedules.model import parse_schedule
 
 if TYPE_CHECKING:
     from rmmkit.plugin.manager import Plugins
@@ -42,8 +43,8 @@ REF_ARGS = {
 }
 
 
-def _known(inventory: Inventory, what: str) -> dict[str, Any]:
-    return {
+def _known(inventory: Inventory, what: str) -> Mapping[str, object]:
+    tables: dict[str, Mapping[str, object]] = {
         "agent": inventory.agents,
         "credential": inventory.credentials,
         "site": inventory.sites,
@@ -51,10 +52,13 @@ def _known(inventory: Inventory, what: str) -> dict[str, Any]:
         "policy": inventory.policies,
         "group": inventory.groups,
         "host": inventory.hosts,
-    }[what]
+    }
+    return tables[what]
 
 
-def _unknown(doc: Doc, what: str, name: Any, path: list[Any], known: dict[str, Any]) -> InputError:
+def _unknown(
+    doc: Doc, what: str, name: Any, path: list[Any], known: Mapping[str, object]
+) -> InputError:
     listing = ", ".join(sorted(known)) or f"none declared in the inventory: add a {what} first"
     return doc.fail(
         UnknownReference,
@@ -133,7 +137,8 @@ def _targets(doc: Doc, variables: dict[str, Any], cap: int | None) -> dict[str, 
     )
     for i, spec in enumerate(targets.get("ranges") or ()):
         checked_range(doc, spec, ["targets", "ranges", i], cap)
-    return build.plain(targets)
+    plain: dict[str, Any] = build.plain(targets)
+    return plain
 
 
 def _check_against(
@@ -161,7 +166,7 @@ def _check_against(
         for arg, value in (raw.get("args") or {}).items():
             if not isinstance(props.get(arg), dict):
                 continue  # only arguments the action declares (set_fact's keys are variables)
-            what = props[arg].get("x-ref") or REF_ARGS.get(arg)
+            what = str(props[arg].get("x-ref") or REF_ARGS.get(arg) or "")
             if not what or what not in REF_ARGS.values():
                 continue
             values = value if isinstance(value, list) else [value]

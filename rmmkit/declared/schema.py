@@ -13,16 +13,19 @@ import copy
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rmmkit.errors import InputError
+
+if TYPE_CHECKING:
+    from rmmkit.plugin.manager import Plugins
 
 KINDS = ("inventory", "playbook")
 BUILTIN_SECRET_SOURCES = ("vault", "env", "file", "keyring")
 
 
 @lru_cache(maxsize=8)
-def _read(name: str) -> dict[str, Any]:
+def packaged_schema(name: str) -> dict[str, Any]:
     """A schema shipped in the package; a missing one means a broken installation."""
     packaged = resources.files("rmmkit") / "schemas" / f"{name}.json"
     try:
@@ -38,10 +41,12 @@ def base_schema(kind: str) -> dict[str, Any]:
     """The schema of ``kind`` without plugin fragments (a fresh copy the caller may change)."""
     if kind not in KINDS:
         raise InputError(f"unknown schema {kind!r}", expected=f"one of: {', '.join(KINDS)}")
-    schema = copy.deepcopy(_read(kind))
+    schema = copy.deepcopy(packaged_schema(kind))
     if kind == "playbook":  # the schedule block's shape lives in its own file
         fragment = {
-            k: v for k, v in copy.deepcopy(_read("schedule")).items() if k not in ("$schema", "$id")
+            k: v
+            for k, v in copy.deepcopy(packaged_schema("schedule")).items()
+            if k not in ("$schema", "$id")
         }
         schema["$defs"]["schedule"] = fragment
     return schema
@@ -81,7 +86,7 @@ def _options_with_type(options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def merged_schema(kind: str, plugins: Any) -> dict[str, Any]:
+def merged_schema(kind: str, plugins: Plugins) -> dict[str, Any]:
     """``kind``'s schema with every registered action, output and policy type's fragment."""
     schema = base_schema(kind)
     defs = schema["$defs"]
@@ -128,5 +133,5 @@ def merged_schema(kind: str, plugins: Any) -> dict[str, Any]:
     return schema
 
 
-def all_schemas(plugins: Any) -> dict[str, dict[str, Any]]:
+def all_schemas(plugins: Plugins) -> dict[str, dict[str, Any]]:
     return {kind: merged_schema(kind, plugins) for kind in KINDS}

@@ -42,6 +42,11 @@ SAFE_CREDENTIAL_KEYS = {
 }
 
 
+def listed(value: Any) -> list[Any]:
+    """A keyword's value as a list (``type: string`` and ``type: [string, null]`` alike)."""
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
 def json_path(path: Sequence[Any]) -> str:
     """``sites[0].ranges[1]``: the dotted path users see in messages."""
     out = ""
@@ -120,7 +125,7 @@ def _explain(error: ValidationError, path: list[Any]) -> tuple[str, str, list[An
             SchemaViolation,
         )
     if kind == "required" and isinstance(instance, dict):
-        missing = [k for k in error.validator_value if k not in instance]
+        missing = [k for k in listed(error.validator_value) if k not in instance]
         return (
             f"missing required key {missing[0]!r} in {where}",
             _expected(error, f"{where} to have {_words(missing)}"),
@@ -137,11 +142,7 @@ def _explain(error: ValidationError, path: list[Any]) -> tuple[str, str, list[An
             SchemaViolation,
         )
     if kind == "type":
-        wanted = (
-            error.validator_value
-            if isinstance(error.validator_value, list)
-            else [error.validator_value]
-        )
+        wanted = [str(t) for t in listed(error.validator_value)]
         fallback = " or ".join(_TYPE_WORDS.get(t, t) for t in wanted)
         return (
             f"{where} is {_describe(instance)}",
@@ -151,7 +152,7 @@ def _explain(error: ValidationError, path: list[Any]) -> tuple[str, str, list[An
             SchemaViolation,
         )
     if kind in ("enum", "const"):
-        allowed = error.validator_value if kind == "enum" else [error.validator_value]
+        allowed = listed(error.validator_value)
         return (
             f"invalid value {_show(instance, path)} at {where}",
             f"one of: {_words(allowed)}",
@@ -281,4 +282,7 @@ def first_violation(
     (line, column, _depth), _path, _container, message, expected, cls = min(
         candidates, key=lambda c: c[0]
     )
-    return cls(message, location=Location(filename, line, column), expected=expected)
+    found: SchemaViolation | UnknownReference = cls(
+        message, location=Location(filename, line, column), expected=expected
+    )
+    return found

@@ -62,7 +62,7 @@ def _address(text: str, spec: str) -> netaddr.IPAddress:
 
 
 def range_size(text: str) -> int:
-    return parse_range(text).size
+    return int(parse_range(text).size)
 
 
 def _to_int(address: Any) -> tuple[int, int]:
@@ -172,7 +172,7 @@ class Scope:
 
     def intervals(self) -> list[tuple[int, int, int]]:
         """``(version, first, last)`` integer intervals, sorted (for fast bulk consumers)."""
-        out = []
+        out: list[tuple[int, int, int]] = []
         for version in (4, 6):
             starts, ends = self._intervals[version]
             out.extend((version, s, e) for s, e in zip(starts, ends, strict=True))

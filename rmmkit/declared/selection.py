@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rmmkit.declared.models import Inventory, ResolvedHost, Site, Targets
@@ -96,8 +96,8 @@ def apply_limit(hosts: list[ResolvedHost], limit: str | Iterable[str] | None) ->
 def select_hosts(
     inventory: Inventory,
     targets: Targets,
-    discovered_rows_by_site: Mapping[str, list[Mapping[str, Any]]] | None = None,
-    limit: str | None = None,
+    discovered_rows_by_site: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    limit: str | Iterable[str] | None = None,
 ) -> list[ResolvedHost]:
     """Every host the targets cover, each once, sorted by address, narrowed by ``limit``."""
     rows_by_site = discovered_rows_by_site or {}

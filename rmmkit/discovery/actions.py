@@ -53,7 +53,7 @@ class DiscoverAction(Action):
             excludes=list(args.get("excludes", ())),
             site=site,
             inventory=ctx.session.inventory,
-            session=ctx.session,
+            secrets=ctx.session.secrets,
             ports=args.get("ports"),
             max_rate=float(args.get("max_rate", 5000.0)),
             retries=int(args.get("retries", 1)),

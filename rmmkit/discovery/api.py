@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rmmkit.declared.scope import Scope
 from rmmkit.discovery.identity import IdentityOptions
@@ -19,6 +19,10 @@ from rmmkit.discovery.record import record_scan
 from rmmkit.discovery.scan import Event, ScanResult, run_scan
 from rmmkit.discovery.sitecfg import ports_from, site_scan
 from rmmkit.errors import InputError
+
+if TYPE_CHECKING:
+    from rmmkit.secrets.resolver import SecretResolver
+    from rmmkit.store import Store
 
 ADHOC_SITE = "adhoc"
 MAX_SCAN_SIZE = 1 << 20  # a /12: beyond that, split the scan
@@ -47,18 +51,14 @@ class ScanRequest:
     identity_timeout: float = 2.0
     dns_servers: list[str] | None = None
     rdns: bool = True
-    session: Any = None  # for secrets; built on demand when a site is named
+    secrets: SecretResolver | None = None  # reads the site's SNMP credentials
 
     def prepare(self) -> tuple[Scope, str, Prepared]:
         ranges, excludes = list(self.ranges), list(self.excludes)
         communities: tuple[Any, ...] = ()
         notes: tuple[str, ...] = ()
         if self.site:
-            from rmmkit.run.session import Session
-
-            inventory = self._inventory()
-            session = self.session or Session.create(inventory=inventory)
-            declared = site_scan(session, inventory, self.site)
+            declared = site_scan(self.secrets, self._inventory(), self.site)
             ranges = ranges or list(declared.site.ranges)
             excludes += [e for e in declared.site.excludes if e not in excludes]
             communities, notes = declared.snmp, declared.notes
@@ -129,7 +129,7 @@ def execute(
     scope: Scope,
     emit: Event | None = None,
     *,
-    store: Any = None,
+    store: Store | None = None,
     site: str = ADHOC_SITE,
     run_id: str | None = None,
 ) -> ScanOutcome:

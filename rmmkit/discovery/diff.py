@@ -6,14 +6,17 @@ scan, so "gone" means "was online, is now offline or not scanned".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rmmkit.errors import InputError
+
+if TYPE_CHECKING:
+    from rmmkit.store import Store
 
 COMPARED = ("hostname", "mac", "os", "resource_type", "agent_status")
 
 
-def pick_scans(store: Any, site: str | None, ids: tuple[str, ...] | list[str]) -> tuple[str, str]:
+def pick_scans(store: Store, site: str | None, ids: tuple[str, ...] | list[str]) -> tuple[str, str]:
     """(older, newer): the given ids, or the site's two latest finished scans."""
     if ids:
         known = {s["scan_id"]: s for s in store.scans(site=site)}

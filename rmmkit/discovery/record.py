@@ -7,13 +7,16 @@ minutes, one giant transaction would hold them all in memory twice.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rmmkit.store import Store
 
 BATCH = 2000
 
 
 def record_scan(
-    store: Any,
+    store: Store,
     site: str,
     ranges: list[str],
     excludes: list[str],

@@ -17,7 +17,7 @@ from rmmkit.secrets.credentials import materialize
 from rmmkit.snmp.auth import SnmpAuth
 
 if TYPE_CHECKING:
-    from rmmkit.run.session import Session
+    from rmmkit.secrets.resolver import SecretResolver
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def find_site(inventory: Inventory | None, name: str) -> Site:
     return site
 
 
-def site_scan(session: Session, inventory: Inventory | None, name: str) -> SiteScan:
+def site_scan(secrets: SecretResolver | None, inventory: Inventory | None, name: str) -> SiteScan:
     """The site plus the SNMP communities its credentials declare (secrets stay masked)."""
     site = find_site(inventory, name)
     assert inventory is not None
@@ -49,13 +49,19 @@ def site_scan(session: Session, inventory: Inventory | None, name: str) -> SiteS
         cred = inventory.credentials.get(cred_name)
         if cred is None or cred.kind not in ("snmp_community", "snmp_v3"):
             continue
-        auths.append(_snmp_auth(session, cred))
+        if secrets is None:
+            raise InputError(
+                f"site {name!r} declares SNMP credential {cred_name!r}, "
+                "and no secret resolver was given to read it",
+                expected="a session's secrets (ScanRequest(secrets=session.secrets))",
+            )
+        auths.append(_snmp_auth(secrets, cred))
     return SiteScan(site, tuple(auths), tuple(notes))
 
 
-def _snmp_auth(session: Session, cred: Credential) -> SnmpAuth:
+def _snmp_auth(secrets: SecretResolver, cred: Credential) -> SnmpAuth:
     """The credential as an :class:`~rmmkit.snmp.auth.SnmpAuth` (v2c or v3)."""
-    material = materialize(cred, session.secrets)
+    material = materialize(cred, secrets)
     if cred.kind == "snmp_community":
         return SnmpAuth.v2c(material.community, name=cred.name)
     return SnmpAuth.v3(

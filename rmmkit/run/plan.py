@@ -11,11 +11,15 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rmmkit.declared.models import Playbook, ResolvedHost, Task
 from rmmkit.declared.templating import Renderer, compile_value, compile_when, has_template
 from rmmkit.errors import InputError
+
+if TYPE_CHECKING:
+    from rmmkit.actions.base import Action
+    from rmmkit.run.session import Session
 
 
 @dataclass(slots=True)
@@ -25,7 +29,7 @@ class CompiledTask:
     task: Task
     name: str
     action_name: str
-    action: Any
+    action: Action
     supports_check: bool
     transport: str | None
     per: str
@@ -35,7 +39,7 @@ class CompiledTask:
 
 
 def compile_tasks(
-    playbook: Playbook, session: Any, tags: Iterable[str] = (), skip_tags: Iterable[str] = ()
+    playbook: Playbook, session: Session, tags: Iterable[str] = (), skip_tags: Iterable[str] = ()
 ) -> list[CompiledTask]:
     """Compile the tasks that ``--tags`` / ``--skip-tags`` keep, in playbook order."""
     wanted, unwanted = set(tags), set(skip_tags)

@@ -18,14 +18,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rmmkit.declared.models import Playbook, ResolvedHost
 from rmmkit.declared.resolve import task_vars
 from rmmkit.declared.selection import apply_limit
 from rmmkit.errors import RmmkitError, StoreError
 from rmmkit.outputs.base import Output
-from rmmkit.results import HostResult, RunResult
+from rmmkit.results import HostResult, RunResult, TaskResult
 from rmmkit.run.host_job import (
     Countdown,
     HostState,
@@ -38,13 +38,16 @@ from rmmkit.run.options import RunOptions
 from rmmkit.run.plan import CompiledTask, compile_tasks, segments, targeted_sites
 from rmmkit.run.signals import stop_on_signals
 
+if TYPE_CHECKING:
+    from rmmkit.run.session import Session
+
 
 class Runner:
     """Runs one playbook over resolved hosts; see the module docstring."""
 
     def __init__(
         self,
-        session: Any,
+        session: Session,
         playbook: Playbook,
         hosts: list[ResolvedHost],
         options: RunOptions | None = None,
@@ -87,11 +90,12 @@ class Runner:
             pubs.append(self._record)
         return pubs
 
-    def _record(self, result: Any) -> None:
-        if self._store_error is not None:
+    def _record(self, result: TaskResult) -> None:
+        store = self.session.store
+        if self._store_error is not None or store is None:
             return
         try:
-            self.session.store.record_task_result(self.run_id, result)
+            store.record_task_result(self.run_id, result)
         except Exception as exc:  # keep running hosts; the run ends with a StoreError
             self._store_error = exc
 

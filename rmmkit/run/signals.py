@@ -21,7 +21,7 @@ def stop_on_signals(stop: Callable[[], None], *, enabled: bool = True) -> Iterat
     if not enabled or threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
 
     def handler(signum: int, _frame: Any) -> None:
         stop()

@@ -51,6 +51,7 @@ def open_outputs(
             cls = session.plugins.outputs.get(spec.type)
             options = dict(spec.options)
             target = options.pop("file", None)
+            stream: IO[str]
             if target:
                 try:
                     stream = stack.enter_context(open(target, "w", encoding="utf-8"))

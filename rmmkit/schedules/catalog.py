@@ -2,7 +2,7 @@
 
 Why one catalog for list, next, check, export, report and the scheduler:
 they must agree on which playbooks are scheduled and what they scan.  The
-schedule block is read with its own marks (see :mod:`.marks`); the rest of
+schedule block is read with its own marks (see :mod:`rmmkit.declared.schedule_block`); the rest of
 the playbook and its inventory go through the declared-state loader, so a
 scheduled playbook is valid exactly when ``rmmkit validate`` says so.
 """
@@ -17,12 +17,11 @@ import netaddr
 
 from rmmkit.declared.loader import InventoryCache, load_playbook_doc, parse_doc
 from rmmkit.declared.models import Inventory, Playbook, Site
+from rmmkit.declared.schedule import Schedule, parse_schedule
+from rmmkit.declared.schedule_block import schedule_block
 from rmmkit.declared.scope import parse_range
 from rmmkit.errors import InputError, Location
 from rmmkit.plugin.manager import Plugins, load_plugins
-
-from .marks import schedule_block
-from .model import Schedule, parse_schedule
 
 PLAYBOOK_SUFFIXES = (".yml", ".yaml")
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 import netaddr
 import yaml
 
-from .model import Schedule, format_interval
+from rmmkit.declared.schedule import Schedule, format_interval
+
 from .rrules import localize, runs_between, times_of_day
 
 DEFAULT_HORIZON = dt.timedelta(days=28)  # four weeks: every weekly pattern, most DST changes

@@ -16,7 +16,8 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from .model import Schedule
+from rmmkit.declared.schedule import Schedule
+
 from .rrules import time_groups
 
 SYSTEMD_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -1,8 +1,8 @@
 """The one place the scheduler calls the runner: run a scheduled playbook now.
 
-Why one small function: the runner, the host selection and the session are
-built by other areas and may change shape; the scheduler only needs "run
-this entry, stop when asked, tell me ok / failed / locked / interrupted".
+Why one small function: the scheduler only needs "run this entry, stop when
+asked, tell me ok / failed / locked / interrupted"; everything else is the
+run package's (session, host selection, outputs, the runner).
 The runner takes the per-site lock itself (``Store.site_lock``), so a
 scheduled scan and a manual ``rmmkit run`` of the same site never overlap.
 """
@@ -61,7 +61,7 @@ def run_entry(
                 target=lambda: cancel.wait() and runner.stop(), daemon=True, name="rmmkit-cancel"
             ).start()
             result = runner.run()
-        if getattr(result, "interrupted", False):
+        if result.interrupted:
             return "interrupted"
         return "failed" if result.failed_hosts else "ok"
     except LockedError as exc:

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 from dateutil import rrule
 
-from .model import Schedule
+from rmmkit.declared.schedule import Schedule
 
 UTC = dt.UTC
 _MAX_OFFSET = dt.timedelta(hours=14)  # no zone is further than ±14 h from UTC

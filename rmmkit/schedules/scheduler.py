@@ -31,12 +31,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rmmkit.errors import RmmkitError
 
 from .catalog import Entry, find_playbooks, load_entry
 from .rrules import runs_between
+
+if TYPE_CHECKING:
+    from rmmkit.plugin.manager import Plugins
+    from rmmkit.store import Store
 
 log = logging.getLogger("rmmkit.scheduler")
 
@@ -83,11 +87,11 @@ class Decision:
 
 @dataclass
 class Scheduler:
-    store: Any
+    store: Store
     launcher: Launcher
     paths: Sequence[Path]
     project_dir: Path
-    plugins: Any = None
+    plugins: Plugins | None = None
     inventory_path: Path | None = None
     tick_seconds: float = 5.0
     only: frozenset[str] = frozenset()

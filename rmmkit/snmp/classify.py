@@ -12,12 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from rmmkit.errors import InputError, Location
 from rmmkit.snmp.ber import Counter, Value, describe
+
+if TYPE_CHECKING:
+    from rmmkit.plugin.manager import Plugins
 
 # The scalars identify reads (GETNEXT on the object gives instance .0).
 SCALARS = {
@@ -218,7 +221,7 @@ def load_ruleset(extra: list[Any] | None = None) -> Ruleset:
     return ruleset
 
 
-def ruleset_from_plugins(plugins: Any | None) -> Ruleset:
+def ruleset_from_plugins(plugins: Plugins | None) -> Ruleset:
     """Built-in rules plus every answer of ``rmmkit_snmp_classification_rules``."""
     extra: list[Any] = []
     hook = getattr(getattr(plugins, "hook", None), "rmmkit_snmp_classification_rules", None)

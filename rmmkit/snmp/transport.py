@@ -25,6 +25,7 @@ from rmmkit.transports.base import Transport
 
 if TYPE_CHECKING:
     from rmmkit.declared.models import Credential, ResolvedHost
+    from rmmkit.run.session import Session
 
 SNMP_KINDS = ("snmp_v3", "snmp_community")
 
@@ -56,7 +57,7 @@ def options_from_vars(variables: dict[str, Any], timeout: float | None = None) -
 
 
 def auths_for(
-    session: Any, credentials: tuple[Credential, ...], version: str = "2c"
+    session: Session, credentials: tuple[Credential, ...], version: str = "2c"
 ) -> list[SnmpAuth]:
     """The host's SNMP credentials in declared order (v3 first: the recommended level)."""
     from rmmkit.secrets.credentials import materialize
@@ -116,7 +117,7 @@ class SnmpTransport(Transport):
     name = "snmp"
     description = "SNMP v1/v2c (native or pysnmp v1arch engine) and v3 USM (pysnmp v3arch)"
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__(session)
         self._ruleset: Ruleset | None = None
 

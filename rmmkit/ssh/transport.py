@@ -15,7 +15,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import paramiko
 
@@ -25,8 +25,11 @@ from rmmkit.ssh.connection import Login, SshConnection
 from rmmkit.ssh.knownhosts import KnownHosts
 from rmmkit.transports.base import Transport
 
+if TYPE_CHECKING:
+    from rmmkit.run.session import Session
 
-def known_hosts_path(session: Any) -> Path:
+
+def known_hosts_path(session: Session) -> Path:
     """``settings["known_hosts"]``, else beside the inventory, else in the project folder."""
     settings = getattr(session, "settings", {}) or {}
     if settings.get("known_hosts"):
@@ -55,7 +58,7 @@ class SshTransport(Transport):
     name = "ssh"
     description = "OpenSSH servers (Linux, macOS): commands, sudo, SFTP"
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__(session)
         self._lock = threading.Lock()
         self._known: KnownHosts | None = None

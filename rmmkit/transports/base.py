@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from rmmkit.declared.models import ResolvedHost
+    from rmmkit.run.session import Session
 
 
 class Connection(Protocol):
@@ -26,7 +27,7 @@ class Transport:
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
 
     def open(self, host: ResolvedHost, *, timeout: float) -> Connection:

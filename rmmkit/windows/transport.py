@@ -22,11 +22,12 @@ from rmmkit.windows.wmi import Wmi
 
 if TYPE_CHECKING:
     from rmmkit.declared.models import ResolvedHost
+    from rmmkit.run.session import Session
 
 WINDOWS_KINDS = ("password", "ntlm_hash", "kerberos")
 
 
-def windows_materials(session: Any, host: ResolvedHost) -> list[Any]:
+def windows_materials(session: Session, host: ResolvedHost) -> list[Any]:
     """The host's Windows-capable credentials, materialized in declared order."""
     creds = [c for c in host.credentials if c.kind in WINDOWS_KINDS]
     if not creds:
@@ -43,7 +44,7 @@ def windows_materials(session: Any, host: ResolvedHost) -> list[Any]:
 class WindowsConnection:
     """An open host: ``smb`` now; ``services``, ``registry`` and ``wmi`` on first use."""
 
-    def __init__(self, smb: SmbSession, host: Any, session: Any = None) -> None:
+    def __init__(self, smb: SmbSession, host: ResolvedHost, session: Session | None = None) -> None:
         self.smb = smb
         self.host = host
         self.session = session
@@ -95,7 +96,7 @@ class WindowsTransport(Transport):
     name = "smb"
     description = "Windows over SMB: files, service manager (svcctl), registry (winreg), WMI"
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__(session)
         plugins = getattr(session, "plugins", None)
         self.table: ErrorTable = error_table(plugins.pm if plugins is not None else None)

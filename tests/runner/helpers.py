@@ -32,14 +32,33 @@ class RunCommand(Action):
 
 
 class Sleep(Action):
-    """Sleeps ``seconds`` (to exercise per-host timeouts and interruption)."""
+    """Sleeps ``seconds`` (to exercise per-host timeouts and interruption).
+
+    ``Sleep.started`` is set when any sleep begins: a test that interrupts a
+    run waits for it instead of guessing with a timer how long start-up takes.
+    """
 
     name = "t_sleep"
     supports_check = True
+    started = threading.Event()
 
     def run(self, ctx: TaskContext, args: dict[str, Any]) -> Outcome:
+        Sleep.started.set()
         time.sleep(float(args.get("seconds", 0.1)))
         return Outcome(msg="slept")
+
+
+def stop_when_a_sleep_starts(runner: Any) -> threading.Thread:
+    """Stop ``runner`` as soon as one host is inside a ``t_sleep`` task (deterministic)."""
+    Sleep.started.clear()
+
+    def watch() -> None:
+        if Sleep.started.wait(30):
+            runner.stop()
+
+    thread = threading.Thread(target=watch, daemon=True, name="test-stopper")
+    thread.start()
+    return thread
 
 
 class Explode(Action):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +54,33 @@ def test_import_rmmkit_loads_no_heavy_module() -> None:
     code = f"import sys, rmmkit; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN_AUTHOR_SOURCES = {
+    "plugins/rmmkit-example": sorted((ROOT / "plugins" / "rmmkit-example").rglob("*.py")),
+    "docs/plugins/guide.md": [ROOT / "docs" / "plugins" / "guide.md"],
+}
+
+
+@pytest.mark.parametrize("where", sorted(PLUGIN_AUTHOR_SOURCES))
+def test_plugin_authors_import_from_rmmkit_only(where: str) -> None:
+    """The example plugin and the guide use the public API, never rmmkit's internals."""
+    files = PLUGIN_AUTHOR_SOURCES[where]
+    assert files, f"nothing to check in {where}"
+    imports = [
+        line.strip()
+        for path in files
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if re.match(r"\s*(from|import) rmmkit\b", line)
+    ]
+    assert imports, f"{where} imports nothing from rmmkit"
+    internal = [line for line in imports if not re.match(r"from rmmkit import ", line)]
+    assert not internal, f"{where} reaches into rmmkit's internals: {internal}"
+    names = {
+        name.strip()
+        for line in imports
+        for name in line.removeprefix("from rmmkit import ").strip("()").split(",")
+        if name.strip()
+    }
+    assert names <= set(rmmkit.__all__), sorted(names - set(rmmkit.__all__))

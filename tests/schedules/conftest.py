@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from rmmkit.declared.schedule import Schedule, parse_schedule
 from rmmkit.lab.fixtures import lab  # noqa: F401  (the shared default lab, for the real-time test)
-from rmmkit.schedules.model import Schedule, parse_schedule
 
 INVENTORY = """\
 credentials:

@@ -11,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rmmkit.declared.models import Inventory, Playbook, Site, Targets
+from rmmkit.declared.schedule import Schedule, parse_schedule
+from rmmkit.declared.schedule_block import read_schedule_block
 from rmmkit.schedules.catalog import _addresses
 from rmmkit.schedules.conflicts import (
     Planned,
@@ -19,8 +21,6 @@ from rmmkit.schedules.conflicts import (
     find_conflicts,
     suggest_slots,
 )
-from rmmkit.schedules.marks import read_schedule_block
-from rmmkit.schedules.model import Schedule, parse_schedule
 from rmmkit.schedules.rrules import runs_between
 
 from .conftest import Project, daily, make_schedule

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from rmmkit.declared.schedule import Schedule
 from rmmkit.schedules.export import cron_lines, export_systemd, on_calendar
-from rmmkit.schedules.model import Schedule
 from rmmkit.schedules.rrules import next_runs
 
 from .conftest import make_schedule

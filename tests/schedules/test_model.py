@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 import yaml
 
+from rmmkit.declared.schedule import format_interval, parse_interval, parse_schedule
+from rmmkit.declared.schedule_block import read_schedule_block
 from rmmkit.errors import DuplicateName, SchemaViolation
-from rmmkit.schedules.marks import read_schedule_block
-from rmmkit.schedules.model import format_interval, parse_interval, parse_schedule
 
 from .conftest import Project, daily
 

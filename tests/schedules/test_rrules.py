@@ -13,7 +13,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rmmkit.schedules.model import Schedule
+from rmmkit.declared.schedule import Schedule
 from rmmkit.schedules.rrules import next_runs, runs_between
 
 from .conftest import aware, daily, make_schedule

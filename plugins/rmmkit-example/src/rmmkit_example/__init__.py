@@ -2,18 +2,25 @@
 
 Why a module of hook functions: pluggy registers the module itself as the
 plugin (entry point ``example = "rmmkit_example"``); every ``@hookimpl``
-function in it answers one hook of ``rmmkit.plugin.spec``.
+function in it answers one hook of ``rmmkit.plugin.spec``.  Everything it
+uses comes from ``rmmkit`` itself, the public API for plugin authors.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rmmkit.actions.base import Action, TaskContext
-from rmmkit.errors import RmmkitError
-from rmmkit.outputs.base import FILE_OPTION, Output
-from rmmkit.plugin.spec import hookimpl
-from rmmkit.results import Outcome, RunResult
+from rmmkit import (
+    FILE_OPTION,
+    Action,
+    Outcome,
+    Output,
+    Register,
+    RmmkitError,
+    RunResult,
+    TaskContext,
+    hookimpl,
+)
 
 
 class ExampleRefused(RmmkitError):
@@ -65,12 +72,12 @@ class SummaryOutput(Output):
 
 
 @hookimpl
-def rmmkit_register_actions(register: Any) -> None:
+def rmmkit_register_actions(register: Register) -> None:
     register(HelloAction.name, HelloAction)
 
 
 @hookimpl
-def rmmkit_register_outputs(register: Any) -> None:
+def rmmkit_register_outputs(register: Register) -> None:
     register(SummaryOutput.name, SummaryOutput)
 
 

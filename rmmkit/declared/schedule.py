@@ -9,20 +9,18 @@ Both report file:line of the offending key.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 
 from rmmkit.declared.models import NOWHERE
+from rmmkit.declared.schedule_block import Marks
+from rmmkit.declared.schema import packaged_schema
+from rmmkit.declared.schema_errors import listed
 from rmmkit.errors import Location, SchemaViolation
-
-from .marks import Marks
 
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -46,17 +44,9 @@ def format_interval(delta: dt.timedelta) -> str:
     return f"{seconds}s"
 
 
-@lru_cache(maxsize=1)
 def schedule_schema() -> dict[str, Any]:
-    """``schemas/schedule.json`` (repository root, or packaged copy under ``rmmkit/schemas``)."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (
-        here / "schemas" / "schedule.json",
-        here.parent / "schemas" / "schedule.json",
-    ):
-        if candidate.is_file():
-            return json.loads(candidate.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-    raise FileNotFoundError("schemas/schedule.json is missing from the installation")
+    """The packaged ``schedule.json`` (also the ``schedule`` block of the playbook schema)."""
+    return packaged_schema("schedule")
 
 
 @dataclass(frozen=True)
@@ -140,11 +130,11 @@ def _expected(error: jsonschema.ValidationError) -> str | None:
     if error.validator == "additionalProperties":
         return "only the keys " + ", ".join(schema.get("properties", {}))
     if error.validator == "enum":
-        return "one of " + ", ".join(map(str, value))
+        return "one of " + ", ".join(map(str, listed(value)))
     if error.validator == "maxItems":
         return f"at most {value} items"
     if error.validator == "required":
-        return "the keys " + ", ".join(value)
+        return "the keys " + ", ".join(map(str, listed(value)))
     if error.validator == "type":
         return f"a {value}"
     return None
