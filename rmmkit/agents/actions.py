@@ -64,7 +64,7 @@ def inventory_dir(ctx: TaskContext) -> Path:
 
 
 def _method(ctx: TaskContext) -> str:
-    return str(getattr(ctx.connections, "_default", "") or "ssh")
+    return ctx.connections.default or "ssh"
 
 
 def _summary(changes: list[Change]) -> Outcome:

@@ -79,6 +79,20 @@ def detect_kind(data: dict[str, Any]) -> str:
     return "playbook" if any(key in data for key in PLAYBOOK_KEYS) else "inventory"
 
 
+_NOT_A = {
+    "inventory": ("this is a playbook, not an inventory", "an inventory (sites:, hosts:, …)"),
+    "playbook": ("this is not a playbook", "a playbook with name:, targets: and tasks:"),
+}
+
+
+def _expect(doc: Doc, kind: str) -> None:
+    """The document is of ``kind`` and matches its base schema (first violation, located)."""
+    if detect_kind(doc.root) != kind:
+        message, expected = _NOT_A[kind]
+        raise doc.fail(SchemaViolation, message, [], expected)
+    validate_base(doc, kind)
+
+
 def load_inventory(
     path: str | Path, plugins: Plugins | None = None, *, cache: InventoryCache | None = None
 ) -> Inventory:
@@ -90,14 +104,7 @@ def load_inventory(
     if cache is not None and key in cache:
         return cache[key]
     doc = read_doc(path)
-    if detect_kind(doc.root) != "inventory":
-        raise doc.fail(
-            SchemaViolation,
-            "this is a playbook, not an inventory",
-            [],
-            "an inventory (sites:, hosts:, …)",
-        )
-    validate_base(doc, "inventory")
+    _expect(doc, "inventory")
     inventory = inventory_from_doc(doc, plugins or load_plugins())
     if cache is not None:
         cache[key] = inventory
@@ -138,14 +145,7 @@ def load_playbook_doc(
     """
     plugins = plugins or load_plugins()
     doc = _mapping(doc)
-    if detect_kind(doc.root) != "playbook":
-        raise doc.fail(
-            SchemaViolation,
-            "this is not a playbook",
-            [],
-            "a playbook with name:, targets: and tasks:",
-        )
-    validate_base(doc, "playbook")
+    _expect(doc, "playbook")
     path = Path(inventory_path) if inventory_path else _named_inventory_path(doc)
     if inventory is None and path is not None:
         inventory = load_inventory(path, plugins, cache=inventories)
@@ -194,5 +194,5 @@ def load_file(
     doc = read_doc(path)
     if detect_kind(doc.root) == "playbook":
         return load_playbook_doc(doc, plugins, extra_vars, inventory=inventory)[0]
-    validate_base(doc, "inventory")
+    _expect(doc, "inventory")
     return inventory_from_doc(doc, plugins)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
+from operator import itemgetter
 from typing import IO, Any
 
 from rmmkit.reports.base import Column, Table, cell_text
@@ -40,40 +42,57 @@ def write_json(table: Table, out: IO[str]) -> None:
 
 
 def write_csv(table: Table, out: IO[str]) -> None:
+    """Titles, then one line per row; csv writes text and numbers as they are (None: empty)."""
     columns = table.columns
     writer = csv.writer(out)
     writer.writerow([c.title for c in columns])
+    keys = [c.key for c in columns]
+    getter = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
+    special = [(i, c) for i, c in enumerate(columns) if c.kind not in ("text", "number")]
     # Big scans share one value object across rows (a sources dict): encode it once.
-    last: dict[str, tuple[Any, str]] = {}
+    last: dict[int, tuple[Any, str]] = {}
     for row in table.rows:
-        cells = []
-        for column in columns:
-            value = row.get(column.key)
-            if column.kind == "json" and value is not None:
-                seen = last.get(column.key)
+        try:
+            cells = list(getter(row))
+        except KeyError:  # a row without some column (older store rows)
+            cells = [row.get(key) for key in keys]
+        for i, column in special:
+            value = cells[i]
+            if value is None:
+                continue
+            if column.kind == "json":
+                seen = last.get(i)
                 if seen is None or seen[0] is not value:
-                    seen = last[column.key] = (value, cell_text(column, value))
-                cells.append(seen[1])
+                    seen = last[i] = (value, cell_text(column, value))
+                cells[i] = seen[1]
             else:
-                cells.append(cell_text(column, value, list_separator="; "))
+                cells[i] = cell_text(column, value, list_separator="; ")
         writer.writerow(cells)
 
 
 def write_table(table: Table, out: IO[str]) -> None:
     """A plain aligned table (tabulate's "simple" look), or the report's empty message."""
     columns = [c for c in table.columns if c.table]
-    lines = [[_cut(c, cell_text(c, row.get(c.key))) for c in columns] for row in table.rows]
+    shown = [(c.key, _table_cell(c)) for c in columns]
+    lines = [[show(row.get(key)) for key, show in shown] for row in table.rows]
     if not lines:
         out.write(table.empty + "\n")
         return
     aligned(out, [c.title for c in columns], lines)
 
 
-def _cut(column: Column, text: str) -> str:
-    text = text.replace("\n", " ")
-    if column.max_width and len(text) > column.max_width:
-        return text[: column.max_width - 1] + "…"
-    return text
+def _table_cell(column: Column) -> Callable[[Any], str]:
+    """How one column's values read in the terminal table (one line, cut to ``max_width``)."""
+    if column.kind in ("text", "number") and not column.max_width:
+        return lambda value: "" if value is None else str(value).replace("\n", " ")
+
+    def show(value: Any) -> str:
+        text = cell_text(column, value).replace("\n", " ")
+        if column.max_width and len(text) > column.max_width:
+            return text[: column.max_width - 1] + "…"
+        return text
+
+    return show
 
 
 def aligned(out: IO[str], headers: list[str], lines: list[list[str]]) -> None:

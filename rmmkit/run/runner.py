@@ -116,7 +116,7 @@ class Runner:
             return self._run_locked()
         holder = f"run {self.run_id} of {self.playbook.name or self.playbook.path}"
         with store.site_lock(self.sites(), holder) as lock:
-            self.previously_interrupted = list(getattr(lock, "interrupted", None) or [])
+            self.previously_interrupted = list(lock.interrupted)
             return self._run_locked()
 
     def _run_locked(self) -> RunResult:

@@ -74,7 +74,7 @@ def estimate_duration(
     """Declared estimate, else the store's median for this scope, else size / rate."""
     if schedule.estimated_duration is not None:
         return schedule.estimated_duration, "declared"
-    if store is not None and hasattr(store, "scope_duration"):
+    if store is not None:
         for key in history_keys(schedule, sites):
             seconds = store.scope_duration(key)
             if seconds:

@@ -132,9 +132,9 @@ class SecretResolver:
     def _source(self, name: str) -> SecretSource:
         inst = self._instances.get(name)
         if inst is None:
-            cls = self._sources.get(name) if hasattr(self._sources, "get") else None
-            if cls is None:
+            if name not in self._sources:
                 raise KeyError(name)
+            cls = self._sources.get(name)
             inst = self._instances[name] = cls(self.context)
         return inst
 

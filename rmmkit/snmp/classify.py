@@ -224,8 +224,7 @@ def load_ruleset(extra: list[Any] | None = None) -> Ruleset:
 def ruleset_from_plugins(plugins: Plugins | None) -> Ruleset:
     """Built-in rules plus every answer of ``rmmkit_snmp_classification_rules``."""
     extra: list[Any] = []
-    hook = getattr(getattr(plugins, "hook", None), "rmmkit_snmp_classification_rules", None)
-    if hook is not None:
-        for answer in hook():
+    if plugins is not None:
+        for answer in plugins.hook.rmmkit_snmp_classification_rules():
             extra.extend(answer or [])
     return load_ruleset(extra)

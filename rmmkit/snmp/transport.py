@@ -64,10 +64,9 @@ def auths_for(
 
     chosen = [c for c in credentials if c.kind in SNMP_KINDS]
     chosen.sort(key=lambda c: SNMP_KINDS.index(c.kind))
-    resolver = getattr(session, "secrets", None)
-    if chosen and resolver is None:
-        raise AuthenticationError("no secret resolver in this session to read SNMP credentials")
-    return [SnmpAuth.from_material(materialize(c, resolver), version=version) for c in chosen]
+    return [
+        SnmpAuth.from_material(materialize(c, session.secrets), version=version) for c in chosen
+    ]
 
 
 class SnmpConnection:
@@ -124,7 +123,7 @@ class SnmpTransport(Transport):
     @property
     def ruleset(self) -> Ruleset:
         if self._ruleset is None:
-            self._ruleset = ruleset_from_plugins(getattr(self.session, "plugins", None))
+            self._ruleset = ruleset_from_plugins(self.session.plugins)
         return self._ruleset
 
     def open(self, host: ResolvedHost, *, timeout: float) -> SnmpConnection:

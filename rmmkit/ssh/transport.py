@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import paramiko
 
-from rmmkit.errors import AuthenticationError, ProtocolError, SecretError, UnreachableError
+from rmmkit.errors import AuthenticationError, ProtocolError, UnreachableError
 from rmmkit.ssh.auth import Attempt, attempts
 from rmmkit.ssh.connection import Login, SshConnection
 from rmmkit.ssh.knownhosts import KnownHosts
@@ -31,13 +31,12 @@ if TYPE_CHECKING:
 
 def known_hosts_path(session: Session) -> Path:
     """``settings["known_hosts"]``, else beside the inventory, else in the project folder."""
-    settings = getattr(session, "settings", {}) or {}
-    if settings.get("known_hosts"):
-        return Path(settings["known_hosts"])
-    inventory = getattr(session, "inventory", None)
-    if inventory is not None and getattr(inventory, "path", ""):
+    if session.settings.get("known_hosts"):
+        return Path(session.settings["known_hosts"])
+    inventory = session.inventory
+    if inventory is not None and inventory.path:
         return Path(inventory.path).resolve().parent / "known_hosts"
-    return Path(getattr(session, "project_dir", Path.cwd())) / "known_hosts"
+    return Path(session.project_dir) / "known_hosts"
 
 
 def _unreachable(host: Any, port: int, exc: BaseException) -> UnreachableError:
@@ -81,10 +80,7 @@ class SshTransport(Transport):
         if found is None:
             from rmmkit.secrets.credentials import materialize
 
-            resolver = getattr(self.session, "secrets", None)
-            if resolver is None:
-                raise SecretError(f"credential {credential.name!r}: no secret resolver available")
-            found = materialize(credential, resolver)
+            found = materialize(credential, self.session.secrets)
             with self._lock:
                 self._materials[credential.name] = found
         return found

@@ -47,6 +47,11 @@ class ConnectionCache:
         self._default = default
         self._open: dict[str, Connection] = {}
 
+    @property
+    def default(self) -> str:
+        """The transport ``get()`` opens when no name is given (the current task's)."""
+        return self._default
+
     def get(self, name: str = "") -> Connection:
         key = name or self._default
         conn = self._open.get(key)

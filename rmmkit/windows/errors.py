@@ -139,7 +139,7 @@ def builtin_table() -> ErrorTable:
 
 def error_table(pm: Any = None) -> ErrorTable:
     """The built-in table plus every ``rmmkit_windows_error_table`` answer of ``pm``."""
-    if pm is None or not hasattr(pm.hook, "rmmkit_windows_error_table"):
+    if pm is None:
         return builtin_table()
     table = ErrorTable()
     table.entries = {

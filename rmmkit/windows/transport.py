@@ -37,8 +37,7 @@ def windows_materials(session: Session, host: ResolvedHost) -> list[Any]:
             host=host.name,
             code="no_credential",
         )
-    resolver = getattr(session, "secrets", None)
-    return [materialize(c, resolver) for c in creds]
+    return [materialize(c, session.secrets) for c in creds]
 
 
 class WindowsConnection:
@@ -98,8 +97,7 @@ class WindowsTransport(Transport):
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
-        plugins = getattr(session, "plugins", None)
-        self.table: ErrorTable = error_table(plugins.pm if plugins is not None else None)
+        self.table: ErrorTable = error_table(session.plugins.pm)
 
     def open(self, host: ResolvedHost, *, timeout: float) -> WindowsConnection:
         materials = windows_materials(self.session, host)

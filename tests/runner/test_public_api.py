@@ -84,3 +84,13 @@ def test_plugin_authors_import_from_rmmkit_only(where: str) -> None:
         if name.strip()
     }
     assert names <= set(rmmkit.__all__), sorted(names - set(rmmkit.__all__))
+
+
+def test_loading_the_plugins_imports_no_protocol_library() -> None:
+    """Every command loads every plugin: paramiko, impacket and pysnmp wait for first use."""
+    code = (
+        "import sys; from rmmkit import load_plugins; load_plugins();"
+        "print([m for m in ('paramiko', 'impacket', 'pysnmp') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
