@@ -5,6 +5,10 @@ connection and hands it to the shared lifecycle (:mod:`rmmkit.agents`), so
 the same actions work over every transport whose connection offers an agent
 target.  A failure to connect during a deployment is still an attempt: it
 is recorded as a failed deployment event with its likely causes.
+
+Why the route first: a network device or a host the scan saw no way into
+(:func:`rmmkit.agents.routing.agent_route`) is ``skipped`` with the reason
+before any connection, never an "unreachable" with five guessed causes.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 from rmmkit.actions.base import Action, TaskContext
 from rmmkit.agents.deploy import Change, Lifecycle, observe
 from rmmkit.agents.events import DeploymentRecorder, resolve_scheduled
+from rmmkit.agents.routing import Route, agent_route
 from rmmkit.agents.target import target_for
 from rmmkit.declared.models import Agent
 from rmmkit.errors import InputError, TransportError, UnknownReference
@@ -67,11 +72,26 @@ def _method(ctx: TaskContext) -> str:
     return ctx.connections.default or "ssh"
 
 
-def _summary(changes: list[Change]) -> Outcome:
+def routed(ctx: TaskContext, action: str) -> tuple[Route, Outcome | None]:
+    """The host's route, and the ``skipped`` outcome when it has no transport (nothing opened)."""
+    route = agent_route(ctx.host, action)
+    if route.invalid:
+        raise InputError(f"{ctx.host.name}: {route.reason}", location=ctx.task.location)
+    if route.transport is None:
+        return route, Outcome(skipped=True, msg=route.reason, data={"route": route.to_dict()})
+    return route, None
+
+
+def _route_data(ctx: TaskContext, route: Route) -> dict[str, Any]:
+    """The route as the result records it: the transport really used, and the rule's reason."""
+    return {"transport": ctx.connections.default or route.transport, "reason": route.reason}
+
+
+def _summary(changes: list[Change], route: dict[str, Any]) -> Outcome:
     return Outcome(
         changed=any(c.changed for c in changes),
         msg="; ".join(c.message for c in changes),
-        data={"agents": {c.agent: c.to_dict() for c in changes}},
+        data={"agents": {c.agent: c.to_dict() for c in changes}, "route": route},
     )
 
 
@@ -86,6 +106,9 @@ class AgentStatusAction(Action):
 
     def run(self, ctx: TaskContext, args: dict[str, Any]) -> Outcome:
         agents = selected_agents(ctx, args)
+        route, skipped = routed(ctx, self.name)
+        if skipped is not None:
+            return skipped
         try:
             target = target_for(ctx.connection())
         except TransportError:
@@ -109,7 +132,10 @@ class AgentStatusAction(Action):
             + (f" (scheduled deployment {resolved[n]})" if n in resolved else "")
             for n, s in states.items()
         )
-        data: dict[str, Any] = {"agent_status": {n: s.to_dict() for n, s in states.items()}}
+        data: dict[str, Any] = {
+            "agent_status": {n: s.to_dict() for n, s in states.items()},
+            "route": _route_data(ctx, route),
+        }
         if resolved:
             data["resolved_deployments"] = resolved
         return Outcome(msg=msg, data=data)
@@ -123,6 +149,9 @@ class _LifecycleAction(Action):
 
     def run(self, ctx: TaskContext, args: dict[str, Any]) -> Outcome:
         agents = selected_agents(ctx, args)
+        route, skipped = routed(ctx, self.name)
+        if skipped is not None:
+            return skipped
         try:
             target = target_for(ctx.connection())
         except TransportError as exc:
@@ -145,7 +174,7 @@ class _LifecycleAction(Action):
             )
             step = life.deploy if self.operation == "deploy" else life.uninstall
             changes.append(step(ctx.check))
-        return _summary(changes)
+        return _summary(changes, _route_data(ctx, route))
 
 
 class DeployAgentAction(_LifecycleAction):

@@ -6,6 +6,11 @@ it ends, so a crashed run still leaves a trace and the scan rows show
 ``in_progress`` while the host is being worked on.  Without a store (``--no-store``)
 everything here is a no-op.
 
+The scan row's Description column (the seed's "error message or status
+returned if agent installation fails") gets the failure's description from
+the error table (``Access is Denied`` …); a later successful attempt clears
+it.  Observed statuses leave it alone: only an attempt can fail or succeed.
+
 A ``scheduled`` event (the target runs the command later, e.g. Windows
 RunOnce at the next logon) has no end yet; the first ``agent_status`` that
 sees a settled status completes it (:func:`resolve_scheduled`).
@@ -67,11 +72,18 @@ class DeploymentRecorder:
             **changes,
         }
 
-    def status(self, status: str, version: str | None = None) -> None:
-        """Write the agent status onto the newest scan row of the host's address."""
+    def status(
+        self, status: str, version: str | None = None, description: str | None = None
+    ) -> None:
+        """Write the agent status (and, given, the description) onto the host's newest scan row."""
         if self.store is not None and self.host.site:
             self.store.update_agent_status(
-                self.host.site, self.host.address, status, agent=self.agent, version=version
+                self.host.site,
+                self.host.address,
+                status,
+                agent=self.agent,
+                version=version,
+                description=description,
             )
 
     def start(self, from_version: str | None, to_version: str | None) -> None:
@@ -84,7 +96,7 @@ class DeploymentRecorder:
     def finish(self, result: str, status: str, version: str | None) -> None:
         if self.store is not None and self.started is not None:
             self.store.add_deployment_event(self._event(result=result, ended=time.time()))
-        self.status(status, version)
+        self.status(status, version, description="")  # a success clears an earlier failure
 
     def schedule(self, version: str | None) -> None:
         """Our part is done and the host will run the command later: pending, not failed."""
@@ -107,7 +119,7 @@ class DeploymentRecorder:
                     causes=merged,
                 )
             )
-        self.status(status, version)
+        self.status(status, version, description=description)
 
 
 def resolve_scheduled(session: Session, host: ResolvedHost, agent: str, status: str) -> str | None:
@@ -124,6 +136,7 @@ def resolve_scheduled(session: Session, host: ResolvedHost, agent: str, status: 
         return None
     event = events[-1]
     removing = event.get("to_version") is None  # an uninstall carries no target version
+    error_text = ""  # the scan row's Description once the scheduled attempt settled
     if status == ("not_installed" if removing else "installed"):
         result = (
             "uninstalled" if removing else "updated" if event.get("from_version") else ("installed")
@@ -131,11 +144,13 @@ def resolve_scheduled(session: Session, host: ResolvedHost, agent: str, status: 
         changes: dict[str, Any] = {"result": result}
     else:
         description, causes = CAUSES["scheduled_failed"]
-        result = "failed"
+        result, error_text = "failed", description
         changes = {
             "result": result,
             "error": f"{description}: the agent is {status}",
             "causes": list(causes),
         }
     store.add_deployment_event({**event, **changes, "ended": time.time()})
+    if host.site:
+        store.update_agent_status(host.site, host.address, status, agent, description=error_text)
     return result

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from rmmkit.cli.groups import cli
+from rmmkit.declared.models import ResolvedHost
 from rmmkit.errors import UnknownReference
 
 
@@ -34,6 +35,13 @@ AGENT_QUESTIONS = {
 def interactive() -> bool:
     """Ask only a person at a terminal (like ``rmmkit run``); scripts pass ``--yes``."""
     return sys.stdin.isatty()
+
+
+def agent_machines(hosts: list[ResolvedHost]) -> int:
+    """The hosts an agent task would really touch (not network devices, not unreachable ones)."""
+    from rmmkit.agents.routing import agent_route
+
+    return sum(1 for host in hosts if not agent_route(host).skipped)
 
 
 def confirm_agent_changes(actions: Any, machines: int, *, check: bool, yes: bool) -> bool:
@@ -145,7 +153,7 @@ def run_agent_action(
         if not hosts:
             click.echo("rmmkit: no host selected", err=True)
             return 0
-        confirm_agent_changes([action], len(hosts), check=check, yes=yes)
+        confirm_agent_changes([action], agent_machines(hosts), check=check, yes=yes)
         result = run_playbook(session, playbook, options, hosts=hosts, outputs=specs)
     return exit_code_for(result)
 

@@ -23,16 +23,17 @@ FORMATS = click.Choice(["table", "json"])
 
 def _extra_vars(values: tuple[str, ...]) -> dict[str, Any]:
     from rmmkit.declared.marked_yaml import load_yaml
+    from rmmkit.declared.yaml_limits import decode_yaml
     from rmmkit.run.options import parse_extra_vars
 
     def read(path: str) -> Any:
         try:
-            with open(path, encoding="utf-8") as handle:
-                return load_yaml(handle.read(), path)
+            data = Path(path).read_bytes()
         except OSError as exc:
             raise InputError(
                 f"-e @{path}: {exc.strerror}", expected="a readable YAML file"
             ) from None
+        return load_yaml(decode_yaml(data, path), path)
 
     return parse_extra_vars(values, read)
 
@@ -239,16 +240,77 @@ def effective_rows(host: ResolvedHost) -> list[dict[str, Any]]:
     return rows
 
 
+def _latest_scan_row(db_url: str | None, host: ResolvedHost) -> dict[str, Any] | None:
+    """The newest scan row of the host's address in its site (``None``: no store, never seen)."""
+    from rmmkit.cli.schedule_options import history_store
+
+    store = history_store(db_url, Path.cwd())
+    if store is None:
+        return None
+    try:
+        rows = store.scan_rows(site=host.site, ip_range=host.address)
+    finally:
+        store.close()
+    return rows[-1] if rows else None  # ordered by time seen: the last is the newest
+
+
+def route_rows(host: ResolvedHost) -> list[dict[str, Any]]:
+    """What the scan saw (for a discovered host) and the transport each agent action would use."""
+    from rmmkit.agents.routing import AGENT_ACTIONS, agent_route
+
+    rows: list[dict[str, Any]] = []
+    seen = host.observed
+    if seen is not None:
+        where = host.origins.get("observed", "a scan")
+        facts = {
+            "os": seen.os,
+            "resource_type": seen.resource_type,
+            "open_ports": list(seen.open_ports),
+            "ttl": seen.ttl,
+            "ssh_banner": seen.ssh_banner,
+            "smb": seen.smb,
+            "netbios": seen.netbios,
+            "snmp": seen.snmp,
+        }
+        rows += [
+            {"key": f"observed.{k}", "value": v, "origin": where}
+            for k, v in facts.items()
+            if v not in ("", None, False, [])
+        ]
+    routes = {action: agent_route(host, action) for action in AGENT_ACTIONS}
+    distinct = {(r.transport, r.reason) for r in routes.values()}
+    for action, route in routes.items() if len(distinct) > 1 else [("", routes[AGENT_ACTIONS[0]])]:
+        value = route.transport or ("invalid" if route.invalid else "none: skipped")
+        key = "agent_transport" + (f".{action}" if action else "")
+        rows.append({"key": key, "value": value, "origin": route.reason})
+    return rows
+
+
 @inventory_group.command("show")
 @click.argument("host")
 @_inventory_option
+@click.option(
+    "--db",
+    "db_url",
+    envvar="RMMKIT_DB",
+    metavar="URL",
+    default=None,
+    help="Store whose newest scan row of HOST's address is the agent routing's evidence "
+    "[env RMMKIT_DB; default .rmmkit/rmmkit.db when it exists].",
+)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-def inventory_show(host: str, inventory_path: str, fmt: str) -> None:
-    """Show what applies to HOST (a name or an address) and where each value came from."""
+def inventory_show(host: str, inventory_path: str, db_url: str | None, fmt: str) -> None:
+    """Show what applies to HOST (a name or an address), where from, and its agent transport."""
+    from rmmkit.declared.resolve import resolve_discovered
     from rmmkit.declared.selection import resolve_address
 
-    resolved = resolve_address(_load(inventory_path), host)
-    rows = effective_rows(resolved)
+    inventory = _load(inventory_path)
+    resolved = resolve_address(inventory, host)
+    if resolved.discovered:  # a device at an address: the scan's evidence, when there is one
+        row = _latest_scan_row(db_url, resolved)
+        if row is not None:
+            resolved = resolve_discovered(inventory, resolved.site, row)
+    rows = effective_rows(resolved) + route_rows(resolved)
     if fmt == "json":
         click.echo(
             json.dumps(

@@ -34,7 +34,10 @@ def _pick_name(name: str | None) -> str:
 
 @cli.group()
 def lab() -> None:
-    """A network of real peers in namespaces (sshd, snmpd/snmpsim, Samba, dnsmasq)."""
+    """A network of real peers in namespaces (sshd, snmpd/snmpsim, Samba, dnsmasq).
+
+    `rmmkit lab doctor` checks that everything they need is installed.
+    """
 
 
 @lab.command("up")
@@ -86,6 +89,54 @@ def lab_status(name: str | None, as_json: bool) -> None:
     click.echo(tabulate(rows, headers="keys"))
     if any(r["state"] != "up" for r in rows):
         raise LabError(f"lab {the_lab.name} is degraded (see the rows not 'up')")
+
+
+@lab.command("doctor")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    metavar="K",
+    help="Check only this host kind or test peer (repeatable; default: all).",
+)
+@click.option(
+    "--topology",
+    type=click.Path(dir_okay=False),
+    help="Check the lab itself and the kinds this topology uses (plus any --kind).",
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True),
+    help="Look under DIR (a chroot, a mounted image) instead of / (PATH and sys.path too).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def lab_doctor(kinds: tuple[str, ...], topology: str | None, root: str | None, fmt: str) -> None:
+    """Check every binary, data file and Python module the lab and the test peers need.
+
+    One line per missing piece with the package that provides it; exit 8 when
+    anything is missing.
+    """
+    from pathlib import Path
+
+    from rmmkit.lab import doctor
+    from rmmkit.lab import topology as topo
+    from rmmkit.lab.requirements import Where
+
+    where = Where(root=Path(root).resolve()) if root else Where()
+    if topology:
+        units = doctor.topology_units(topo.load(topology), kinds)
+    else:
+        units = doctor.units(kinds or None)
+    report = doctor.check(units, where)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        for line in report.lines():
+            click.echo(line)
+        if report.ok:
+            click.echo(report.summary())
+    if not report.ok:
+        raise LabError(report.summary())
 
 
 @lab.command("exec", context_settings={"ignore_unknown_options": True})

@@ -63,8 +63,12 @@ def show(table: Table, fmt: str) -> None:
 @click.option("--ip-range", default=None, metavar="RANGE", help="10.0.0.0/24 or 10.0.0.5-10.0.0.9")
 @click.option("--since", default=None, metavar="DATE")
 @click.option("--until", default=None, metavar="DATE")
-@click.option("--scan", "scan_id", default=None, help="Only this scan.")
+@click.option("--scan", "scan_id", default=None, help="Only this scan (id or unique prefix).")
 @click.option("--online", is_flag=True, help="Only rows of hosts that were online.")
+@click.option(
+    "--latest", is_flag=True, help="Only each site's newest finished scan (one row per address)."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Table/CSV: add the probe notes column.")
 @format_option
 @db_option
 def scan_details(
@@ -75,18 +79,28 @@ def scan_details(
     until: str | None,
     scan_id: str | None,
     online: bool,
+    latest: bool,
+    verbose: bool,
     fmt: str,
     db_url: str | None,
     project_dir: Path | None,
 ) -> None:
     """Rows of prior scans, filterable by site, resource, IP range and date range."""
+    if latest and scan_id:
+        raise InputError(
+            "--latest and --scan both pick the scans to show",
+            expected="one of --latest (each site's newest scan) or --scan ID",
+        )
     from rmmkit.reports import scan_details as details
     from rmmkit.store import open_store
 
     filters = {"site": site, "resource": resource, "ip_range": checked_range(ip_range),
                "since": parse_when(since, "--since"), "until": parse_when(until, "--until"),
-               "scan_id": scan_id, "online": online}  # fmt: skip
+               "scan_id": scan_id, "online": online, "latest": latest,
+               "verbose": verbose}  # fmt: skip
     with open_store(db_url, project_dir) as store:
+        if scan_id:  # a unique prefix (≥ 4 characters) names the scan, as in git
+            filters["scan_id"] = store.resolve_scan_id(scan_id)
         table = details.query(store, **filters)  # type: ignore[arg-type]
     show(table, fmt)
 

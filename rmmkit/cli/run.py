@@ -41,12 +41,13 @@ def _load_vars_file(path: str) -> Any:
     """``-e @vars.yml`` read like every other declared file: times stay text, file:line errors."""
     from rmmkit.declared.build import plain
     from rmmkit.declared.marked_yaml import load_yaml
+    from rmmkit.declared.yaml_limits import decode_yaml
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"-e @{path}: {exc.strerror}", expected="a readable YAML file") from None
-    return plain(load_yaml(text, path))
+    return plain(load_yaml(decode_yaml(data, path), path))
 
 
 @cli.command("run")
@@ -95,7 +96,11 @@ def _load_vars_file(path: str) -> Any:
     show_default=True,
     help="Per-host timeout in seconds.",
 )
-@click.option("--resume", metavar="RUN_ID", help="Finish an interrupted run (see rmmkit runs).")
+@click.option(
+    "--resume",
+    metavar="RUN_ID",
+    help="Finish an interrupted run: its id or a unique prefix (see rmmkit runs).",
+)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask before changing hosts.")
 @click.option(
     "--accept-new-host-keys",
@@ -127,7 +132,7 @@ def run_cmd(
     vault_password_file: str | None,
 ) -> None:
     """Run PLAYBOOK on its targets (hosts of INVENTORY); exit codes in docs/cli.md."""
-    from rmmkit.cli.agents import confirm_agent_changes
+    from rmmkit.cli.agents import agent_machines, confirm_agent_changes
     from rmmkit.declared.loader import load_declared
     from rmmkit.plugin.manager import load_plugins
     from rmmkit.run.options import RunOptions, exit_code_for, expand_limit, parse_extra_vars
@@ -165,6 +170,8 @@ def run_cmd(
             "accept_new_host_keys": accept_new_host_keys,
         },
     ) as session:
+        if resume and session.store is not None:  # the 12 characters `rmmkit runs` shows do
+            options.resume = session.store.resolve_run_id(resume)
         hosts = select_run_hosts(session, pb, options.limit)
         if not hosts and not pb.targets.sites:
             click.echo(
@@ -174,7 +181,9 @@ def run_cmd(
             )
         wanted, unwanted = set(options.tags), set(options.skip_tags)
         kept = [t.action for t in pb.tasks if task_selected(t, wanted, unwanted)]
-        asked = confirm_agent_changes(kept, len(hosts), check=check, yes=yes)  # the seed's question
+        asked = confirm_agent_changes(  # the seed's question, counting machines an agent reaches
+            kept, agent_machines(hosts), check=check, yes=yes
+        )
         if not (asked or check or yes) and sys.stdin.isatty() and hosts:
             click.confirm(f"Run {pb.name!r} on {len(hosts)} host(s)?", abort=True, err=True)
         result = run_playbook(session, pb, options, hosts=hosts, outputs=specs, reselect=True)

@@ -136,12 +136,14 @@ def db_unlock(site: str, force: bool, db_url: str | None, project_dir: Path | No
 
 
 @cli.command("runs")
+@click.argument("run_id", required=False, metavar="[RUN_ID]")
 @click.option("--interrupted", is_flag=True, help="Only runs whose process died mid-run.")
 @click.option("--status", default=None, help="Only runs with this status (ok, failed, …).")
 @click.option("--limit", default=20, show_default=True, help="At most this many runs.")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @db_option
 def runs_cmd(
+    run_id: str | None,
     interrupted: bool,
     status: str | None,
     limit: int,
@@ -149,10 +151,14 @@ def runs_cmd(
     db_url: str | None,
     project_dir: Path | None,
 ) -> None:
-    """List past runs, newest first; interrupted ones say how far they got."""
+    """List past runs, newest first; with RUN_ID (or a unique prefix) one run and its results."""
     from rmmkit.store import open_store
 
     with open_store(db_url, project_dir) as store:
+        if run_id:
+            full = store.resolve_run_id(run_id)
+            _show_run(store.run(full) or {}, store.task_results(full), as_json)
+            return
         if interrupted:
             found = store.interrupted_runs()[:limit]
         else:
@@ -185,3 +191,25 @@ def runs_cmd(
     click.echo(
         tabulate(rows, headers=["run", "started", "took", "playbook", "sites", "status", "results"])
     )
+
+
+def _show_run(run: dict[str, Any], results: list[dict[str, Any]], as_json: bool) -> None:
+    """One run: its summary line, then one row per task result (host order)."""
+    if as_json:
+        click.echo(json.dumps({**run, "results": results}, indent=2, default=str))
+        return
+    counts = " ".join(f"{k}={v}" for k, v in (run.get("counts") or {}).items() if v)
+    click.echo(
+        f"run {run['run_id']} {run['status']}{' (check)' if run['check'] else ''}: "
+        f"{run['playbook']} on {','.join(run['sites']) or '-'}, started {_when(run['started'])}, "
+        f"took {_took(run)}" + (f", {counts}" if counts else "")
+    )
+    if run.get("interrupted_note"):
+        click.echo(f"interrupted: {run['interrupted_note']}")
+    if not results:
+        click.echo("no task results recorded")
+        return
+    from tabulate import tabulate
+
+    rows = [[r["host"], r["task"], r["action"], r["status"], r["msg"]] for r in results]
+    click.echo(tabulate(rows, headers=["host", "task", "action", "status", "message"]))

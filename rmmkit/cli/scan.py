@@ -70,8 +70,15 @@ def scan_group() -> None:
     help="Seconds an address has to answer after its first packet.",
 )
 @click.option("--ping-only", is_flag=True, help="Liveness only, no identity (like nmap -sn).")
-@click.option("--dns", "dns_servers", multiple=True, metavar="IP", help="Resolver for reverse DNS.")
+@click.option(
+    "--dns",
+    "dns_servers",
+    multiple=True,
+    metavar="IP",
+    help="Resolver for reverse DNS (default: the site's dns, else the system's).",
+)
 @click.option("--no-dns", is_flag=True, help="No reverse DNS.")
+@click.option("-v", "--verbose", is_flag=True, help="Table/CSV: add the probe notes column.")
 @click.option("--list", "list_only", is_flag=True, help="Print the exact targets; send nothing.")
 @click.option("--all", "show_all", is_flag=True, help="Table: show offline addresses too.")
 @click.option(
@@ -95,6 +102,7 @@ def scan_run(
     ping_only: bool,
     dns_servers: tuple[str, ...],
     no_dns: bool,
+    verbose: bool,
     list_only: bool,
     show_all: bool,
     fmt: str,
@@ -128,6 +136,8 @@ def scan_run(
     )
     scope, site_name, prepared = request.prepare()
     if list_only:
+        if prepared.resolvers.servers:  # not targets, but touched (port 53): say so
+            click.echo(f"note: {prepared.resolvers.describe()}, port 53 only", err=True)
         targets = list(scope)
         if fmt == "json":
             click.echo(json.dumps(targets))
@@ -153,12 +163,18 @@ def scan_run(
         from rmmkit.reports.render import render
         from rmmkit.reports.scan_details import scan_table
 
-        table = scan_table(outcome.rows(), online_only=fmt == "table" and not show_all)
+        table = scan_table(
+            outcome.rows(), online_only=fmt == "table" and not show_all, verbose=verbose
+        )
         render(table, fmt, sys.stdout)
     if fmt == "jsonl":
         events.emit(outcome.finish_event(site_name, prepared.notes))
     if fmt != "jsonl":  # a one-line summary on stderr; jsonl has it as the scan_finish event
         sys.stdout.flush()
+        for note in outcome.finish_event(site_name, prepared.notes)["notes"]:
+            click.echo(f"note: {note}", err=True)
+        for server, names in outcome.result.resolvers.items():
+            click.echo(f"note: reverse dns: {server} gave {names} names", err=True)
         took = outcome.result.ended - outcome.result.started
         click.echo(
             f"{outcome.alive_count} online of {len(outcome.targets)} addresses in "

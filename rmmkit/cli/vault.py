@@ -1,5 +1,8 @@
 """``rmmkit vault …``: create, view, list, edit, set, delete, rekey, encrypt-string.
 
+Each takes the vault file first like ``ansible-vault`` (``rmmkit vault view
+FILE [NAME…]``) or by ``--vault``; the rule is in :mod:`rmmkit.cli.vault_args`.
+
 Why these rules: a value is never taken from argv (it would show in ``ps``
 and shell history) but from a hidden prompt or stdin; ``view`` prints values
 only to a terminal or with ``--show``; ``edit`` puts the plaintext in a
@@ -21,6 +24,7 @@ import click
 import yaml
 
 from rmmkit.cli.groups import cli
+from rmmkit.cli.vault_args import file_and_name, file_and_names, is_explicit, vault_file
 from rmmkit.errors import InputError, SecretError, VaultError
 from rmmkit.secrets.resolver import VAULT_ENV, VAULT_PASSWORD_FILE_ENV, read_password_file
 from rmmkit.secrets.sources import child_env
@@ -89,10 +93,18 @@ def vault() -> None:
     """The encrypted vault (Argon2id + AES-256-GCM): see docs/vault.md."""
 
 
+FILE_ARGUMENT = click.argument("file", required=False, type=click.Path(dir_okay=False))
+
+
 @vault.command()
 @vault_options
-def create(vault_path: str, vault_password_file: str | None) -> None:
-    """Create an empty vault (asks for the passphrase twice)."""
+@FILE_ARGUMENT
+@click.pass_context
+def create(
+    ctx: click.Context, vault_path: str, vault_password_file: str | None, file: str | None
+) -> None:
+    """Create an empty vault FILE (asks for the passphrase twice)."""
+    vault_path = vault_file(ctx, vault_path, file)
     if Path(vault_path).exists():
         raise InputError(f"{vault_path}: already exists (use 'rmmkit vault edit' or 'set')")
     Vault.new(vault_path, _passphrase(vault_password_file, confirm=True)).save()
@@ -101,20 +113,33 @@ def create(vault_path: str, vault_password_file: str | None) -> None:
 
 @vault.command(name="list")
 @vault_options
-def list_records(vault_path: str, vault_password_file: str | None) -> None:
-    """Record names, one per line (never values)."""
-    for name in _open(vault_path, vault_password_file):
+@FILE_ARGUMENT
+@click.pass_context
+def list_records(
+    ctx: click.Context, vault_path: str, vault_password_file: str | None, file: str | None
+) -> None:
+    """Record names of FILE, one per line (never values)."""
+    for name in _open(vault_file(ctx, vault_path, file), vault_password_file):
         click.echo(name)
 
 
 @vault.command()
 @vault_options
 @click.option("--show", is_flag=True, help="Print values even when stdout is not a terminal.")
-@click.argument("names", nargs=-1)
+@click.argument("args", nargs=-1, metavar="[FILE] [NAME]...")
+@click.pass_context
 def view(
-    vault_path: str, vault_password_file: str | None, show: bool, names: tuple[str, ...]
+    ctx: click.Context,
+    vault_path: str,
+    vault_password_file: str | None,
+    show: bool,
+    args: tuple[str, ...],
 ) -> None:
-    """Print records as YAML; values only to a terminal or with --show."""
+    """Print records as YAML; values only to a terminal or with --show.
+
+    FILE is the first argument when it contains '/', ends in .vault or is a vault file.
+    """
+    vault_path, names = file_and_names(ctx, vault_path, args)
     opened = _open(vault_path, vault_password_file)
     wanted = names or tuple(opened)
     reveal = show or click.get_text_stream("stdout").isatty()
@@ -126,11 +151,18 @@ def view(
         click.echo("(values hidden: stdout is not a terminal; add --show)", err=True)
 
 
+NAME_ARGUMENTS = click.argument("args", nargs=-1, metavar="[FILE] NAME")
+
+
 @vault.command(name="set")
 @vault_options
-@click.argument("name")
-def set_record(vault_path: str, vault_password_file: str | None, name: str) -> None:
+@NAME_ARGUMENTS
+@click.pass_context
+def set_record(
+    ctx: click.Context, vault_path: str, vault_password_file: str | None, args: tuple[str, ...]
+) -> None:
     """Add or replace one record; the value comes from a hidden prompt or stdin, never argv."""
+    vault_path, name = file_and_name(ctx, vault_path, args)
     opened = _open(vault_path, vault_password_file)
     existed = name in opened
     opened.set(name, _read_value(name))
@@ -140,9 +172,13 @@ def set_record(vault_path: str, vault_password_file: str | None, name: str) -> N
 
 @vault.command()
 @vault_options
-@click.argument("name")
-def delete(vault_path: str, vault_password_file: str | None, name: str) -> None:
+@NAME_ARGUMENTS
+@click.pass_context
+def delete(
+    ctx: click.Context, vault_path: str, vault_password_file: str | None, args: tuple[str, ...]
+) -> None:
     """Remove one record."""
+    vault_path, name = file_and_name(ctx, vault_path, args)
     opened = _open(vault_path, vault_password_file)
     opened.delete(name)
     opened.save()
@@ -156,10 +192,17 @@ def delete(vault_path: str, vault_password_file: str | None, name: str) -> None:
     type=click.Path(dir_okay=False),
     help="File with the new passphrase (else asked twice).",
 )
+@FILE_ARGUMENT
+@click.pass_context
 def rekey(
-    vault_path: str, vault_password_file: str | None, new_vault_password_file: str | None
+    ctx: click.Context,
+    vault_path: str,
+    vault_password_file: str | None,
+    new_vault_password_file: str | None,
+    file: str | None,
 ) -> None:
     """Re-encrypt the vault under a new passphrase (new salt, new nonces)."""
+    vault_path = vault_file(ctx, vault_path, file)
     opened = _open(vault_path, vault_password_file)
     if new_vault_password_file:
         new = read_password_file(new_vault_password_file)
@@ -172,11 +215,21 @@ def rekey(
 
 @vault.command(name="encrypt-string")
 @vault_options
-@click.argument("name")
-def encrypt_string_cmd(vault_path: str, vault_password_file: str | None, name: str) -> None:
-    """Encrypt one value (prompt or stdin) for a credential's YAML; NAME is bound to it."""
-    del vault_path  # the same options as the other commands; no vault file is needed
+@NAME_ARGUMENTS
+@click.pass_context
+def encrypt_string_cmd(
+    ctx: click.Context, vault_path: str, vault_password_file: str | None, args: tuple[str, ...]
+) -> None:
+    """Encrypt one value (prompt or stdin) for a credential's YAML; NAME is bound to it.
+
+    Why open the vault: a run decrypts the string with the vault's passphrase, so
+    a mistyped one is caught here (when FILE, --vault or the default file exists).
+    """
+    vault_path, name = file_and_name(ctx, vault_path, args)
     passphrase = _passphrase(vault_password_file)
+    explicit = is_explicit(ctx, args[0] if len(args) == 2 else None)
+    if explicit or Path(vault_path).is_file():
+        Vault.open(vault_path, passphrase)  # raises "wrong vault passphrase" (exit 6)
     token = encrypt_string(name, _read_value(name), passphrase)
     snippet = {"secret": {"source": "vault", "key": name, "options": {"ciphertext": token}}}
     click.echo(yaml.safe_dump(snippet, width=10_000, sort_keys=False), nl=False)
@@ -184,8 +237,13 @@ def encrypt_string_cmd(vault_path: str, vault_password_file: str | None, name: s
 
 @vault.command()
 @vault_options
-def edit(vault_path: str, vault_password_file: str | None) -> None:
+@FILE_ARGUMENT
+@click.pass_context
+def edit(
+    ctx: click.Context, vault_path: str, vault_password_file: str | None, file: str | None
+) -> None:
     """Edit the records as YAML in $EDITOR (plaintext in a private temp dir, then shredded)."""
+    vault_path = vault_file(ctx, vault_path, file)
     opened = _open(vault_path, vault_password_file)
     editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
     text = _dump({n: s.reveal() for n, s in opened.items()})
@@ -250,8 +308,15 @@ class _TextLoader(yaml.SafeLoader):
 
 def _load_edited(data: bytes) -> dict[str, str | bytes]:
     """Parse the edited YAML; errors give the line only (PyYAML's own text quotes the content)."""
+    from rmmkit.declared.yaml_limits import load_limited
+    from rmmkit.errors import YamlSyntaxError
+
     try:
-        loaded = yaml.load(data.decode("utf-8"), Loader=_TextLoader) or {}
+        loaded = load_limited(data.decode("utf-8"), _TextLoader, "edited vault") or {}
+    except YamlSyntaxError as exc:  # the depth/alias limits: a location, never the content
+        raise InputError(
+            f"{exc.reason}; nothing was saved", location=exc.location, expected=exc.expected
+        ) from None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise InputError(

@@ -15,6 +15,7 @@ from rmmkit.declared.models import (
     Credential,
     Group,
     Host,
+    HostKeyPolicy,
     Installer,
     Inventory,
     OutputSpec,
@@ -75,6 +76,15 @@ def _names(raw: dict[str, Any], key: str) -> tuple[str, ...]:
     return tuple(raw.get(key) or ())
 
 
+def host_key_policy(raw: dict[str, Any], filename: str) -> HostKeyPolicy | None:
+    """``ssh_host_keys`` of a site or host, located at its own key (file:line:column)."""
+    mode = raw.get("ssh_host_keys")
+    if mode is None:
+        return None
+    mark = getattr(raw, "key_marks", {}).get("ssh_host_keys")
+    return HostKeyPolicy(str(mode), Location(filename, *mark) if mark else where(filename, raw))
+
+
 def site(raw: dict[str, Any], filename: str) -> Site:
     return Site(
         name=raw["name"],
@@ -84,6 +94,8 @@ def site(raw: dict[str, Any], filename: str) -> Site:
         vars=plain(raw.get("vars") or {}),
         packages=_names(raw, "packages"),
         blocked_packages=_names(raw, "blocked_packages"),
+        dns=_names(raw, "dns"),
+        ssh_host_keys=host_key_policy(raw, filename),
         location=where(filename, raw),
     )
 
@@ -96,6 +108,7 @@ def host(raw: dict[str, Any], filename: str, site_name: str) -> Host:
         groups=_names(raw, "groups"),
         vars=plain(raw.get("vars") or {}),
         credentials=_names(raw, "credentials"),
+        ssh_host_keys=host_key_policy(raw, filename),
         location=where(filename, raw),
     )
 

@@ -22,6 +22,7 @@ from rmmkit.declared.inventory import inventory_from_doc
 from rmmkit.declared.marked_yaml import load_yaml
 from rmmkit.declared.models import Inventory, Playbook
 from rmmkit.declared.playbook import playbook_from_doc
+from rmmkit.declared.yaml_limits import decode_yaml
 from rmmkit.errors import InputError, Location, SchemaViolation
 from rmmkit.plugin.manager import Plugins, load_plugins
 
@@ -35,14 +36,15 @@ def parse_doc(path: str | Path) -> Doc:
     """Read and parse one YAML file, whatever its top level (callers check the shape)."""
     filename = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError(f"{filename}: no such file", expected="a path to a YAML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise InputError(
             f"{filename}: cannot read: {type(exc).__name__}", expected="a UTF-8 YAML file"
         ) from None
-    return Doc(load_yaml(text, filename), filename, text)
+    text = decode_yaml(data, filename)
+    return Doc(load_yaml(data, filename), filename, text)
 
 
 def read_doc(path: str | Path) -> Doc:

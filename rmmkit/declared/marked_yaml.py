@@ -3,7 +3,8 @@
 Why: a schema or reference error is only useful with ``file:line:column`` of
 the offending node.  The loader builds plain ``dict``/``list`` subclasses that
 carry the marks, so jsonschema and the model builders see ordinary data while
-:func:`locate` can still map any JSON path back to the file.
+:func:`locate` can still map any JSON path back to the file.  Hostile files
+(alias bombs, deep nesting) are refused while composing: :mod:`.yaml_limits`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from rmmkit.declared.yaml_limits import compose_limited, unprintable
 from rmmkit.errors import DuplicateName, Location, YamlSyntaxError
 
 Mark = tuple[int, int]  # 1-based line, column
@@ -38,6 +40,10 @@ def _mark(node: yaml.Node) -> Mark:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _where(filename: str, node: yaml.Node) -> Location:
+    return Location(filename, *_mark(node))
+
+
 # libyaml's parser when PyYAML was built with it (10x faster on big inventories); same marks.
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -48,31 +54,53 @@ class MarkedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def __init__(self, stream: Any, filename: str) -> None:
         super().__init__(stream)
         self.filename = filename
+        self.merged_pairs: dict[int, int] = {}  # id(mapping node) → pairs that came from `<<`
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        own = node.value
+        super().flatten_mapping(node)  # drops the `<<` pairs from `own`, puts merged ones first
+        if node.value is not own:
+            self.merged_pairs[id(node)] = len(node.value) - len(own)
 
     def construct_marked_mapping(self, node: yaml.MappingNode) -> MarkedDict:
         self.flatten_mapping(node)
         out = MarkedDict()
         out.start = _mark(node)
         out.key_marks, out.value_marks = {}, {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool) and key is not None:
-                raise YamlSyntaxError(
-                    "a mapping key must be a plain scalar",
-                    location=Location(self.filename, *_mark(key_node)),
-                    expected="a text key",
-                )
-            if key in out:
+        merged = self.merged_pairs.get(id(node), 0)
+        for key_node, value_node in node.value[:merged]:  # from `<<`: what is written here wins
+            self._put(out, self._key(key_node), key_node, value_node)
+        written: dict[Any, Any] | set[Any] = set() if merged else out
+        for key_node, value_node in node.value[merged:] if merged else node.value:
+            key = self._key(key_node)
+            if key in written:
                 first = out.key_marks[key][0]
                 raise DuplicateName(
                     f"duplicate key {key!r} (first at line {first})",
-                    location=Location(self.filename, *_mark(key_node)),
+                    location=_where(self.filename, key_node),
                     expected="each key once per mapping",
                 )
+            if merged:
+                written.add(key)  # type: ignore[union-attr]
             out[key] = self.construct_object(value_node, deep=True)
             out.key_marks[key] = _mark(key_node)
             out.value_marks[key] = _mark(value_node)
         return out
+
+    def _key(self, key_node: yaml.Node) -> Any:
+        key = self.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int | float | bool) and key is not None:
+            raise YamlSyntaxError(
+                "a mapping key must be a plain scalar",
+                location=_where(self.filename, key_node),
+                expected="a text key",
+            )
+        return key
+
+    def _put(self, out: MarkedDict, key: Any, key_node: yaml.Node, value_node: yaml.Node) -> None:
+        out[key] = self.construct_object(value_node, deep=True)
+        out.key_marks[key] = _mark(key_node)
+        out.value_marks[key] = _mark(value_node)
 
     def construct_marked_sequence(self, node: yaml.SequenceNode) -> MarkedList:
         out = MarkedList(self.construct_object(child, deep=True) for child in node.value)
@@ -105,15 +133,18 @@ for _first in "+-0123456789":
 _SAFE_PROBLEM = re.compile(r"[^\x20-\x7e]")
 
 
-def load_yaml(text: str, filename: str) -> Any:
+def load_yaml(text: str | bytes, filename: str) -> Any:
     """Parse one YAML document; syntax errors become one-line :class:`YamlSyntaxError`.
 
     The message is built from the parser's problem and position only, never
-    the source snippet: the offending line might hold a secret.
+    the source snippet: the offending line might hold a secret.  ``text`` may
+    be the file's UTF-8 bytes (checked by ``decode_yaml``): libyaml then reads
+    them as they are instead of encoding a copy (10 MB less for a 10 MB file).
     """
     loader = MarkedLoader(text, filename)
     try:
-        return loader.get_single_data()
+        node = compose_limited(loader, text, filename)
+        return None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
@@ -123,9 +154,13 @@ def load_yaml(text: str, filename: str) -> Any:
             location=where,
             expected="valid YAML",
         ) from None
+    except yaml.reader.ReaderError:
+        raise unprintable(text, filename) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(
-            f"YAML error: {exc}", location=Location(filename), expected="valid YAML"
+            f"YAML error: {_SAFE_PROBLEM.sub('?', str(exc))}",
+            location=Location(filename),
+            expected="valid YAML",
         ) from None
     finally:
         loader.dispose()

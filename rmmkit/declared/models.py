@@ -42,6 +42,18 @@ class Credential:
 
 
 @dataclass(frozen=True)
+class HostKeyPolicy:
+    """``ssh_host_keys`` as declared on a site or a host, and the file:line it came from.
+
+    Why the location: a host key recorded without a human's say-so must name
+    the declaration that allowed it (in the task result and the store).
+    """
+
+    mode: str  # strict | accept_new
+    location: Location = NOWHERE
+
+
+@dataclass(frozen=True)
 class Site:
     """One client location: ranges, excludes, credentials, vars, packages."""
 
@@ -52,6 +64,8 @@ class Site:
     vars: dict[str, Any] = field(default_factory=dict)
     packages: tuple[str, ...] = ()  # assigned packages
     blocked_packages: tuple[str, ...] = ()  # inherited packages this site refuses
+    dns: tuple[str, ...] = ()  # resolvers for reverse DNS (empty: the machine's own)
+    ssh_host_keys: HostKeyPolicy | None = None  # None: not declared (strict)
     location: Location = NOWHERE
 
 
@@ -65,6 +79,7 @@ class Host:
     groups: tuple[str, ...] = ()
     vars: dict[str, Any] = field(default_factory=dict)
     credentials: tuple[str, ...] = ()
+    ssh_host_keys: HostKeyPolicy | None = None  # wins over the site's
     location: Location = NOWHERE
 
 
@@ -178,6 +193,26 @@ class EffectivePolicy:
 
 
 @dataclass(frozen=True)
+class Observed:
+    """What the latest scan saw at a discovered host's address: the evidence agent routing reads.
+
+    Why typed and frozen: the choice of transport (``rmmkit.agents.routing``) and
+    ``rmmkit inventory show`` must read the same few facts, not a free-form row.
+    """
+
+    os: str = ""  # the scan's classified OS ("Windows Server 2019 …", "Samba (…)", "Linux (…)")
+    resource_type: str = ""  # desktop, server, ups, printer, firewall, router, switch, snmp, icmp …
+    open_ports: tuple[int, ...] = ()
+    ttl: int | None = None
+    ssh_banner: str = ""
+    smb: bool = False  # SMB negotiate + NTLM challenge answered
+    smb_build: int | None = None  # the NTLM challenge's OS build (0: Samba)
+    netbios: str = ""  # NetBIOS node status name
+    snmp: bool = False  # an SNMP agent answered
+    scan_id: str = ""
+
+
+@dataclass(frozen=True)
 class ResolvedHost:
     """A host with everything that applies to it, and where each value came from.
 
@@ -195,3 +230,4 @@ class ResolvedHost:
     policies: tuple[EffectivePolicy, ...] = ()
     discovered: bool = False  # came from a scan row, not a static declaration
     origins: dict[str, str] = field(default_factory=dict)
+    observed: Observed | None = None  # what the scan saw (discovered hosts with a scan row)

@@ -15,6 +15,9 @@ Rules (also in docs/schema.md):
   every site inherits them unless it lists them in ``blocked_packages``.
   A site's own ``packages`` come after the inherited ones.  Every device of
   the site, including ones discovered later, gets both.
+* observed: a discovered host carries what its scan row saw (OS, resource
+  type, open ports, SSH banner, SMB/NetBIOS/SNMP answers) as a typed
+  :class:`~rmmkit.declared.models.Observed`; agent routing reads only that.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from rmmkit.declared.models import (
     EffectivePolicy,
     Host,
     Inventory,
+    Observed,
     Playbook,
     ResolvedHost,
     Site,
@@ -135,6 +139,7 @@ def _build(
     host: Host | None,
     discovered: bool,
     site_origin: str,
+    observed: Observed | None = None,
 ) -> ResolvedHost:
     variables, origins = dict(view.vars), dict(view.origins)
     origins["site"] = site_origin
@@ -168,6 +173,7 @@ def _build(
         policies=policies,
         discovered=discovered,
         origins=origins,
+        observed=observed,
     )
 
 
@@ -217,7 +223,7 @@ def resolve_discovered(
     view = views.get(site) or views.setdefault(site, site_view(inventory, site))
     address = str(row["ip"])
     name = str(row.get("hostname") or address)
-    return _build(
+    host = _build(
         inventory,
         view,
         name=name,
@@ -225,6 +231,49 @@ def resolve_discovered(
         host=None,
         discovered=True,
         site_origin=f"discovered by a scan of site:{site} ({inventory.sites[site].location})",
+        observed=observed_from_row(row),
+    )
+    if host.observed is not None:
+        scan = f"scan {host.observed.scan_id}" if host.observed.scan_id else "a scan"
+        host.origins["observed"] = f"{scan} of site:{site}"
+    return host
+
+
+def _dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return None if value is None or isinstance(value, bool) else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def observed_from_row(row: Mapping[str, Any]) -> Observed | None:
+    """The evidence of a scan row (``None`` for a bare ``{"ip": …}``: nothing was observed).
+
+    Reads only ``os``, ``resource_type``, ``scan_id`` and ``extra`` (``open_ports``, ``ttl``,
+    ``ssh_banner``, ``smb``, ``netbios``, ``snmp``), the keys every scan row has.
+    """
+    extra = _dict(row.get("extra"))
+    if not (row.get("os") or row.get("resource_type") or extra):
+        return None
+    ports = extra.get("open_ports")
+    smb, netbios = _dict(extra.get("smb")), _dict(extra.get("netbios"))
+    return Observed(
+        os=str(row.get("os") or ""),
+        resource_type=str(row.get("resource_type") or ""),
+        open_ports=tuple(
+            sorted({p for p in map(_int, ports if isinstance(ports, list | tuple) else ()) if p})
+        ),
+        ttl=_int(extra.get("ttl")),
+        ssh_banner=str(extra.get("ssh_banner") or ""),
+        smb=bool(smb),
+        smb_build=_int(smb.get("os_build")),
+        netbios=str(netbios.get("name") or next(iter(netbios.get("names") or ()), "")),
+        snmp=bool(extra.get("snmp")),
+        scan_id=str(row.get("scan_id") or ""),
     )
 
 

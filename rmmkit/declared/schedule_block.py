@@ -14,6 +14,7 @@ from typing import Any
 
 from rmmkit.declared.build import plain
 from rmmkit.declared.marked_yaml import MarkedDict, load_yaml, locations
+from rmmkit.declared.yaml_limits import decode_yaml
 from rmmkit.errors import Location, YamlSyntaxError
 
 Marks = dict[tuple[Any, ...], Location]
@@ -45,9 +46,9 @@ def read_schedule_block(path: str | Path) -> tuple[dict[str, Any] | None, Marks,
     """:func:`schedule_block` of the playbook file at ``path``."""
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise YamlSyntaxError(
             f"cannot read playbook: {exc.strerror}", location=Location(file)
         ) from None
-    return schedule_block(load_yaml(text, file), file)
+    return schedule_block(load_yaml(decode_yaml(data, file), file), file)

@@ -4,6 +4,12 @@ Why integer intervals: every probe of every scan asks :meth:`Scope.allows`,
 so the answer must cost a dict-free bisect over a few merged ``(start, end)``
 pairs, not a walk over netaddr objects.  netaddr does the parsing and the
 set arithmetic (ranges minus excludes) once, when the scope is built.
+
+Name servers are the one allowance beyond the ranges: reverse DNS asks the
+resolver the machine (or the site) is configured with, as ``nmap -sn`` does,
+and that resolver usually sits in another subnet.  :meth:`Scope.allows_dns`
+lets those addresses be touched on port 53 (UDP/TCP) and nothing else;
+:meth:`Scope.allows` never sees them, so its hot path is unchanged.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ _AF_INET = socket.AF_INET
 _inet_pton = socket.inet_pton
 _from_bytes = int.from_bytes
 DEFAULT_MAX_RANGE_SIZE = 65536  # a /16: larger ranges must be declared with settings.max_range_size
+DNS_PORT = 53  # the only port a resolver outside the ranges may be touched on
 
 
 def parse_range(text: str) -> netaddr.IPRange:
@@ -119,10 +126,19 @@ def _subtract(included: list[Interval], excluded: list[Interval]) -> Iterator[In
 
 
 class Scope:
-    """Declared ranges minus excludes: ``allows``/``check`` every address before a packet leaves."""
+    """Declared ranges minus excludes: ``allows``/``check`` every address before a packet leaves.
+
+    ``resolvers`` are name servers reverse DNS may ask: :meth:`allows_dns`
+    admits them on port 53 only, even outside the ranges (or excluded).
+    """
 
     def __init__(
-        self, ranges: Iterable[str] = (), excludes: Iterable[str] = (), *, cap: int | None = None
+        self,
+        ranges: Iterable[str] = (),
+        excludes: Iterable[str] = (),
+        *,
+        cap: int | None = None,
+        resolvers: Iterable[str] = (),
     ) -> None:
         self._intervals: dict[int, tuple[list[int], list[int]]] = {4: ([], []), 6: ([], [])}
         included = _merge(_bounds(ranges))
@@ -138,6 +154,20 @@ class Scope:
         self.cap = cap
         if cap is not None and self.size > cap:
             raise ScopeError(f"scope holds {self.size} addresses, more than the cap of {cap}")
+        self.resolvers: tuple[str, ...] = ()
+        self._resolver_keys: frozenset[tuple[int, int]] = frozenset()
+        self._add_resolvers(resolvers)
+
+    def _add_resolvers(self, resolvers: Iterable[str]) -> None:
+        """Name servers as text (in the given order, no repeats) and as (version, int) keys."""
+        keys = set(self._resolver_keys)
+        names = list(self.resolvers)
+        for server in resolvers:
+            key = _to_int(server)  # ScopeError: not an address
+            if key not in keys:
+                keys.add(key)
+                names.append(str(server))
+        self.resolvers, self._resolver_keys = tuple(names), frozenset(keys)
 
     def allows(self, address: Any) -> bool:
         """True when ``address`` is inside a declared range and not excluded."""
@@ -155,6 +185,25 @@ class Scope:
             starts, ends = self._intervals[version]
         index = bisect_right(starts, value) - 1
         return index >= 0 and value <= ends[index]
+
+    def allows_dns(self, address: Any, port: int = DNS_PORT) -> bool:
+        """True when a DNS query may go to ``address`` on ``port``: a declared resolver, or an
+        address of the scope, and port 53 (nothing else is ever sent to a resolver)."""
+        if port != DNS_PORT:
+            return False
+        try:
+            key = _to_int(address)
+        except ScopeError:
+            return False
+        return key in self._resolver_keys or self.allows(address)
+
+    def check_dns(self, address: Any, port: int = DNS_PORT) -> None:
+        """Raise :class:`ScopeError` unless a DNS query may go to ``address`` on ``port``."""
+        if not self.allows_dns(address, port):
+            raise ScopeError(
+                f"{address} port {port} is neither a declared resolver on port {DNS_PORT} "
+                "nor inside the declared ranges: refusing to query it"
+            )
 
     def covers(self, spec: str) -> bool:
         """True when every address of the range ``spec`` is allowed (one bisect, no iteration)."""
@@ -201,7 +250,9 @@ class Scope:
             starts.append(first)
             ends.append(last)
         merged.size = sum(e - s + 1 for _v, s, e in merged.intervals())
+        merged._add_resolvers((*self.resolvers, *other.resolvers))
         return merged
 
     def __repr__(self) -> str:
-        return f"Scope({self.size} addresses in {len(self.intervals())} intervals)"
+        dns = f", resolvers {', '.join(self.resolvers)}" if self.resolvers else ""
+        return f"Scope({self.size} addresses in {len(self.intervals())} intervals{dns})"

@@ -79,6 +79,7 @@ class DiscoverAction(Action):
                 "online": outcome.alive_count,
                 "targets": len(outcome.targets),
                 "packets": outcome.result.sweep.packets,
-                "notes": list(prepared.notes),
+                "resolvers": outcome.result.resolvers,
+                "notes": [*prepared.notes, *outcome.result.notes],
             },
         )

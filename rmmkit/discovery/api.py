@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rmmkit.declared.scope import Scope
 from rmmkit.discovery.identity import IdentityOptions
 from rmmkit.discovery.liveness import SweepOptions
+from rmmkit.discovery.rdns import Resolvers, choose_resolvers
 from rmmkit.discovery.record import record_scan
 from rmmkit.discovery.scan import Event, ScanResult, run_scan
 from rmmkit.discovery.sitecfg import ports_from, site_scan
@@ -35,6 +36,7 @@ class Prepared:
     ranges: list[str]
     excludes: list[str]
     notes: tuple[str, ...] = ()
+    resolvers: Resolvers = field(default_factory=Resolvers)
 
 
 @dataclass
@@ -49,7 +51,7 @@ class ScanRequest:
     timeout: float = 1.0
     ping_only: bool = False
     identity_timeout: float = 2.0
-    dns_servers: list[str] | None = None
+    dns_servers: list[str] | None = None  # overrides the site's dns and the system resolver
     rdns: bool = True
     secrets: SecretResolver | None = None  # reads the site's SNMP credentials
 
@@ -57,17 +59,26 @@ class ScanRequest:
         ranges, excludes = list(self.ranges), list(self.excludes)
         communities: tuple[Any, ...] = ()
         notes: tuple[str, ...] = ()
+        site = None
         if self.site:
             declared = site_scan(self.secrets, self._inventory(), self.site)
-            ranges = ranges or list(declared.site.ranges)
-            excludes += [e for e in declared.site.excludes if e not in excludes]
+            site = declared.site
+            ranges = ranges or list(site.ranges)
+            excludes += [e for e in site.excludes if e not in excludes]
             communities, notes = declared.snmp, declared.notes
         if not ranges:
             raise InputError(
                 "nothing to scan: no RANGE given and no --site with ranges",
                 expected="RANGE… (10.0.0.0/24, 10.0.0.10-10.0.0.20) or --site S",
             )
-        scope = Scope(ranges, excludes, cap=MAX_SCAN_SIZE)
+        resolvers = (
+            Resolvers()
+            if self.ping_only
+            else choose_resolvers(self.rdns, self.dns_servers, site=site)
+        )
+        if resolvers.describe():
+            notes = (*notes, resolvers.describe())
+        scope = Scope(ranges, excludes, cap=MAX_SCAN_SIZE, resolvers=resolvers.servers)
         sweep = SweepOptions(
             ports=ports_from(self.ports),
             max_rate=self.max_rate,
@@ -79,12 +90,13 @@ class ScanRequest:
             if self.ping_only
             else IdentityOptions(
                 timeout=self.identity_timeout,
-                rdns=self.rdns,
-                dns_servers=tuple(self.dns_servers) if self.dns_servers is not None else None,
+                rdns=bool(resolvers.servers),
+                dns_servers=resolvers.servers,
                 communities=communities,
             )
         )
-        return scope, self.site or ADHOC_SITE, Prepared(sweep, identity, ranges, excludes, notes)
+        prepared = Prepared(sweep, identity, ranges, excludes, notes, resolvers)
+        return scope, self.site or ADHOC_SITE, prepared
 
     def _inventory(self) -> Any:
         if self.inventory is None or not isinstance(self.inventory, str | Path):
@@ -113,7 +125,8 @@ class ScanOutcome:
             "online": result.alive_count,
             "packets": result.sweep.packets,
             "seconds": round(result.ended - result.started, 3),
-            "notes": list(notes),
+            "resolvers": result.resolvers,  # resolver → names it gave (reverse dns)
+            "notes": [*notes, *result.notes],
         }
 
     @property

@@ -105,7 +105,7 @@ def classify(ev: Evidence) -> Classified:
     out = Classified()
     src = out.sources
     names = (
-        (ev.rdns, "reverse dns"),
+        (ev.rdns, f"reverse dns ({ev.rdns_server})" if ev.rdns_server else "reverse dns"),
         (ev.smb.get("server_name", ""), "smb ntlm challenge"),
         (ev.netbios.get("name", ""), "netbios node status"),
         (ev.snmp.get("sys_name", ""), ev.snmp_via or "snmp sysName"),

@@ -17,16 +17,17 @@ COMPARED = ("hostname", "mac", "os", "resource_type", "agent_status")
 
 
 def pick_scans(store: Store, site: str | None, ids: tuple[str, ...] | list[str]) -> tuple[str, str]:
-    """(older, newer): the given ids, or the site's two latest finished scans."""
+    """(older, newer): the given ids or unique prefixes, else the site's two latest finished."""
     if ids:
         known = {s["scan_id"]: s for s in store.scans(site=site)}
-        for scan_id in ids:
+        full = [store.resolve_scan_id(given) for given in ids]  # a unique prefix is enough
+        for given, scan_id in zip(ids, full, strict=True):
             if scan_id not in known:
                 raise InputError(
-                    f"no scan {scan_id!r}" + (f" of site {site!r}" if site else ""),
-                    expected="an id listed by `rmmkit report scan-details --scans`",
+                    f"scan {given!r} is not a scan of site {site!r}",
+                    expected="two scans of the site, or no --site",
                 )
-        first, second = (known[i] for i in ids)
+        first, second = (known[i] for i in full)
         ordered = sorted((first, second), key=lambda s: s["started"])
         return ordered[0]["scan_id"], ordered[1]["scan_id"]
     if not site:

@@ -9,7 +9,6 @@ identity timeout and a failure only becomes a note, never an exception.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rmmkit.discovery.rate import TokenBucket
+from rmmkit.discovery.rdns import ReverseDns, system_resolvers
 from rmmkit.discovery.snmp_probe import SnmpIdentity
 from rmmkit.discovery.tcp import TcpProber
-from rmmkit.errors import ScopeError
 
 IDENTITY_PORTS = (22, 139, 445)
 
@@ -33,6 +32,7 @@ class Evidence:
     ttl: int | None = None
     open_ports: set[int] = field(default_factory=set)
     rdns: str = ""
+    rdns_server: str = ""  # the resolver that gave the name
     netbios: dict[str, Any] = field(default_factory=dict)
     smb: dict[str, Any] = field(default_factory=dict)
     ssh_banner: str = ""
@@ -45,37 +45,9 @@ class Evidence:
 class IdentityOptions:
     timeout: float = 2.0
     rdns: bool = True
-    dns_servers: tuple[str, ...] | None = None  # None: the system's, if loopback or in scope
+    dns_servers: tuple[str, ...] | None = None  # None: the system's (the scope must admit them)
     communities: tuple[Any, ...] = ()  # SnmpAuth (rmmkit.snmp) or community Secrets, in order
     concurrency: int = 128
-
-
-def _resolvers(
-    options: IdentityOptions, check: Callable[[str], object] | None
-) -> tuple[list[str], str]:
-    """Name servers rDNS may use: declared ones, or system ones that are loopback / in scope."""
-    if options.dns_servers is not None:
-        return list(options.dns_servers), ""
-    import dns.resolver
-
-    try:
-        system = list(dns.resolver.Resolver(configure=True).nameservers)
-    except Exception:  # no resolv.conf: no reverse DNS, not a failed scan
-        return [], "rdns: no resolver configured"
-    allowed = []
-    for server in system:
-        if ipaddress.ip_address(server).is_loopback:
-            allowed.append(server)
-            continue
-        try:
-            if check is not None:
-                check(server)
-                allowed.append(server)
-        except ScopeError:
-            pass
-    if not allowed:
-        return [], "rdns: skipped (system resolver outside the scope; declare one with --dns)"
-    return allowed, ""
 
 
 class Identifier:
@@ -87,19 +59,22 @@ class Identifier:
         *,
         bucket: TokenBucket,
         check: Callable[[str], object] | None = None,
+        check_dns: Callable[[str, int], object] | None = None,
     ) -> None:
         self.options, self.bucket, self.check = options, bucket, check
         self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="rmmkit-identity")
         self._snmp = SnmpIdentity(list(options.communities), timeout=min(options.timeout, 2.0))
-        self._resolver: Any = None
-        self._rdns_note = ""
+        self.rdns: ReverseDns | None = None
+        if check_dns is None and check is not None:  # no resolver allowance: in-scope ones only
+            check_dns = lambda server, _port: check(server)  # noqa: E731
         if options.rdns:
-            servers, self._rdns_note = _resolvers(options, check)
-            if servers:
-                import dns.asyncresolver
-
-                self._resolver = dns.asyncresolver.Resolver(configure=False)
-                self._resolver.nameservers = servers
+            servers = options.dns_servers
+            self.rdns = ReverseDns(
+                system_resolvers() if servers is None else servers,
+                bucket=bucket,
+                timeout=options.timeout,
+                check_dns=check_dns,
+            )
 
     async def identify(
         self, hosts: list[Evidence], on_done: Callable[[int], None] | None = None
@@ -158,13 +133,10 @@ class Identifier:
         await asyncio.gather(*jobs)
 
     async def _rdns(self, ev: Evidence) -> None:
-        if self._resolver is None:
-            if self._rdns_note:
-                ev.notes.append(self._rdns_note)
+        if self.rdns is None or not self.rdns.active:  # the scan's notes say why, once
             return
         try:
-            answer = await self._resolver.resolve_address(ev.ip, lifetime=self.options.timeout)
-            ev.rdns = answer[0].target.to_text(omit_final_dot=True)
+            ev.rdns, ev.rdns_server = await self.rdns.lookup(ev.ip)
         except Exception as exc:  # NXDOMAIN, timeout, refused: a note, not a failure
             ev.notes.append(f"rdns: {type(exc).__name__}")
 

@@ -5,6 +5,10 @@ offline; keeping only the live hosts' evidence and building each row when it
 is written keeps a /16 scan's memory flat.  Events (start, progress, host,
 finish) go to one callback: the CLI turns them into a progress bar on a
 terminal or JSONL lines for runners.
+
+Why ``description`` stays empty on online rows: it is the seed's column for
+what a technician must act on (an agent install error, why a host is
+offline); what an identity probe could not learn goes to ``extra.notes``.
 """
 
 from __future__ import annotations
@@ -61,6 +65,8 @@ class ScanResult:
     sweep: SweepResult
     evidence: dict[int, Evidence] = field(default_factory=dict)
     macs: dict[str, str] = field(default_factory=dict)
+    resolvers: dict[str, int] = field(default_factory=dict)  # resolver asked → names it gave
+    notes: list[str] = field(default_factory=list)  # scan-level: resolvers refused by the scope
     started: float = 0.0
     ended: float = 0.0
     _quick: dict[tuple[Any, ...], tuple[Classified, dict[str, str]]] = field(
@@ -107,10 +113,10 @@ class ScanResult:
                 quick = self._quick[key] = (facts, shared)
             facts, shared = quick
             if not mac:  # the common case on a big sweep: share one read-only sources dict
-                return self._row(ip, alive, facts, "", shared, list(alive.open_ports), None)
-            ev_notes, open_ports = "", list(alive.open_ports)
+                return self._row(ip, alive, facts, shared, list(alive.open_ports), None)
+            open_ports = list(alive.open_ports)
         else:
-            facts, ev_notes, open_ports = classify(ev), "; ".join(ev.notes), sorted(ev.open_ports)
+            facts, open_ports = classify(ev), sorted(ev.open_ports)
         sources = dict(facts.sources)
         sources["machine_status"] = alive.found_by
         vendor = mac_vendor(mac)
@@ -121,7 +127,7 @@ class ScanResult:
                 if is_locally_administered(mac)
                 else "IEEE OUI registry (netaddr)"
             )
-        row = self._row(ip, alive, facts, ev_notes, sources, open_ports, mac)
+        row = self._row(ip, alive, facts, sources, open_ports, mac)
         row["mac_vendor"] = vendor
         if ev is not None:
             extra = row["extra"]
@@ -130,6 +136,8 @@ class ScanResult:
                     extra[key] = getattr(ev, key)
             if ev.ssh_banner:
                 extra["ssh_banner"] = ev.ssh_banner
+            if ev.notes:
+                extra["notes"] = list(ev.notes)
         return row
 
     @staticmethod
@@ -137,7 +145,6 @@ class ScanResult:
         ip: str,
         alive: Alive,
         facts: Classified,
-        notes: str,
         sources: dict[str, str],
         open_ports: list[int],
         mac: str | None,
@@ -154,7 +161,7 @@ class ScanResult:
             "agent_status": "unknown",
             "resource_type": facts.resource_type,
             "machine_status": "online",
-            "description": notes,
+            "description": "",
             "found_by": alive.found_by,
             "sources": sources,
             "extra": extra,
@@ -203,18 +210,38 @@ async def _scan(
         for index, alive in swept.alive.items():
             ip = socket.inet_ntoa(targets[index].to_bytes(4, "big"))
             result.evidence[index] = Evidence(ip, alive.found_by, alive.ttl, set(alive.open_ports))
-        identifier = Identifier(identity, bucket=TokenBucket(options.max_rate), check=scope.check)
+        identifier = Identifier(
+            identity,
+            bucket=TokenBucket(options.max_rate),
+            check=scope.check,
+            check_dns=scope.check_dns,
+        )
         hosts = list(result.evidence.values())
         await identifier.identify(hosts, _Progress(len(hosts), emit, "identify").update)
+        _count_resolvers(result, identifier, hosts)
         emit(
             {
                 "event": "identity_done",
                 "hosts": len(hosts),
+                "resolvers": result.resolvers,
                 "seconds": round(time.time() - started, 3),
             }
         )
     result.ended = time.time()
     return result
+
+
+def _count_resolvers(result: ScanResult, identifier: Identifier, hosts: list[Evidence]) -> None:
+    """How many names each resolver gave; resolvers the scope refused become a scan note."""
+    rdns = identifier.rdns
+    if rdns is None:
+        return
+    result.resolvers = dict.fromkeys(rdns.servers, 0)
+    for ev in hosts:
+        if ev.rdns_server:
+            result.resolvers[ev.rdns_server] = result.resolvers.get(ev.rdns_server, 0) + 1
+    for server in rdns.refused:
+        result.notes.append(f"reverse dns: {server} refused (not a resolver of this scan's scope)")
 
 
 class _Progress:

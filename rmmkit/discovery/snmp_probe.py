@@ -11,6 +11,9 @@ from rmmkit.snmp.auth import SnmpAuth
 from rmmkit.snmp.ber import Missing, describe
 from rmmkit.snmp.client import SnmpClient, SnmpOptions
 
+# One resend, like every SNMP manager: a busy agent (a switch's CPU, a UDP drop) that misses
+# one request must not lose the device its class and name for a whole scan.
+RETRIES = 1
 SYSTEM_OIDS = {
     "sys_descr": "1.3.6.1.2.1.1.1.0",
     "sys_object_id": "1.3.6.1.2.1.1.2.0",
@@ -22,10 +25,15 @@ class SnmpIdentity:
     """One client per scan; :meth:`get` tries each declared credential in order."""
 
     def __init__(
-        self, credentials: list[SnmpAuth], *, timeout: float = 1.0, port: int = 161
+        self,
+        credentials: list[SnmpAuth],
+        *,
+        timeout: float = 1.0,
+        port: int = 161,
+        retries: int = RETRIES,
     ) -> None:
         self.credentials = credentials
-        self.timeout, self.port = timeout, port
+        self.timeout, self.port, self.retries = timeout, port, retries
         self._client: SnmpClient | None = None
 
     async def get(self, ip: str) -> tuple[dict[str, str], str]:
@@ -45,7 +53,9 @@ class SnmpIdentity:
 
     async def _get(self, ip: str, auth: SnmpAuth) -> dict[str, str]:
         if self._client is None:
-            self._client = SnmpClient(SnmpOptions(port=self.port, timeout=self.timeout, retries=0))
+            self._client = SnmpClient(
+                SnmpOptions(port=self.port, timeout=self.timeout, retries=self.retries)
+            )
         got = await self._client.get(ip, auth, list(SYSTEM_OIDS.values()))
         values = {
             key: describe(got.get(oid))

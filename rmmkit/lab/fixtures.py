@@ -2,7 +2,10 @@
 
 Load with ``pytest_plugins = ["rmmkit.lab.fixtures"]`` in a conftest.  Tests
 that use ``lab`` are skipped (with the reason) only when the machine cannot
-build one: not root, or no ``ip netns``.
+build one: not root, or a kernel without network namespaces.  A missing
+package is no reason to skip: the fixture fails with ``rmmkit lab doctor``'s
+lines (what is missing, what installs it) before anything starts, and
+:func:`require` gives fixtures that start their own peers the same check.
 
 Environment knobs (none holds a secret):
 
@@ -14,26 +17,55 @@ Environment knobs (none holds a secret):
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rmmkit.lab import doctor, topology
 from rmmkit.lab.lab import Lab
+from rmmkit.lab.requirements import Requirement
 
 
 def lab_unavailable_reason() -> str | None:
-    """Why this machine cannot build a lab, or None when it can."""
+    """Why this machine cannot build a lab, or None when it can (missing packages: see require)."""
     if os.geteuid() != 0:
         return "the lab needs root (network namespaces, mounts)"
-    for tool in ("ip", "nsenter", "unshare"):
-        if shutil.which(tool) is None:
-            return f"the lab needs `{tool}` (iproute2/util-linux)"
     if not os.path.isdir("/proc/self/ns") or not os.path.exists("/proc/self/ns/net"):
         return "this kernel has no network namespaces"
     return None
+
+
+_checked: set[tuple[object, ...]] = set()
+
+
+def require(
+    *names: str,
+    topology_file: str | Path | None = None,
+    extra: Sequence[Requirement] = (),
+    title: str = "tests",
+) -> None:
+    """Fail the calling fixture with the doctor's lines when something it needs is missing.
+
+    ``names`` are doctor units (``ad-dc``, ``postgresql`` …); ``topology_file``
+    adds the lab itself and every kind that topology uses; ``extra`` are
+    requirements of the caller alone (reported under ``title``).  A passing
+    check is remembered for the session: fixtures may call this freely.
+    """
+    key = (names, str(topology_file or ""), tuple(extra), title)
+    if key in _checked:
+        return
+    units = doctor.units(names) if names else []
+    if topology_file is not None:
+        units = doctor.topology_units(topology.load(topology_file), names)
+    if extra:
+        units.append(doctor.Unit(title, title, tuple(extra)))
+    report = doctor.check(units)
+    if not report.ok:
+        pytest.fail("\n".join([*report.lines(), report.summary()]), pytrace=False)
+    _checked.add(key)
 
 
 def _session_lab_name() -> str:
@@ -70,6 +102,8 @@ def lab() -> Iterator[Lab]:
     if reason:
         pytest.skip(reason)
     reuse = os.environ.get("RMMKIT_LAB_REUSE")
+    built = os.environ.get("RMMKIT_LAB_TOPOLOGY") or topology.DEFAULT_TOPOLOGY
+    require("tools", topology_file=None if reuse else built)  # + the lab and its kinds
     if reuse:
         yield Lab.attach(reuse)
         return

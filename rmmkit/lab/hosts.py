@@ -102,6 +102,7 @@ def build_host(ctx: HostContext, kind: Kind) -> float:
     kind.setup(ctx)
     kind.start(ctx)
     ctx.wait_ready()
+    kind.ready(ctx)
     return time.monotonic() - started
 
 

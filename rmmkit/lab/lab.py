@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rmmkit.errors import LabError
-from rmmkit.lab import netns, network, topology
+from rmmkit.lab import doctor, netns, network, topology
 from rmmkit.lab.hosts import HostInfo, build_host, host_record
 from rmmkit.lab.kinds import HostContext, get_kind
 from rmmkit.lab.kinds.linux_ssh import keygen
@@ -42,6 +42,8 @@ class Lab:
         t0 = time.monotonic()
         spec = topology.load(topo if topo is not None else topology.DEFAULT_TOPOLOGY)
         lab_name = check_name(name or spec.name)
+        # Missing packages: one line each with the fix, before anything is created.
+        doctor.ensure(doctor.check(doctor.topology_units(spec)), f"lab {lab_name} cannot be built")
         state = StateFile.create(lab_name)
         lab = cls(state)
         try:

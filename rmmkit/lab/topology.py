@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 
 from rmmkit.declared.marked_yaml import MarkedDict, load_yaml, locate
+from rmmkit.declared.yaml_limits import decode_yaml
 from rmmkit.errors import (
     DuplicateName,
     Location,
@@ -85,12 +86,12 @@ def load(source: str | Path | dict[str, Any]) -> Topology:
         return _build(source, "<dict>")
     path = Path(source)
     try:
-        text = path.read_text()
+        data = path.read_bytes()
     except OSError as exc:
         raise SchemaViolation(
             f"cannot read topology: {exc.strerror}", location=Location(str(path))
         ) from exc
-    return _build(load_yaml(text, str(path)), str(path))
+    return _build(load_yaml(decode_yaml(data, str(path)), str(path)), str(path))
 
 
 def _build(data: Any, source: str) -> Topology:

@@ -3,12 +3,15 @@
 Why the same columns as ``rmmkit scan``: a technician reads a live scan and
 last night's scan the same way; the report adds which site and scan a row
 came from.  Filters: site, resource type, IP range, date range, one scan,
-online only.
+online only; ``latest`` keeps each site's newest finished scan (one row per
+address and site) instead of the whole history.  ``verbose`` adds the probe
+notes (``extra.notes``: what an identity probe could not learn) as a column;
+JSON always carries them, inside ``extra``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from rmmkit.reports.base import Column, Table
@@ -32,14 +35,26 @@ SCAN_COLUMNS = (
     Column("found_by", "Found by"),
 )
 SOURCES = Column("sources", "sources", kind="json", table=False)
+NOTES = Column("notes", "Notes", kind="list")
 COLUMNS = (*SCAN_COLUMNS, Column("site", "Site"), Column("scan_id", "Scan"), SOURCES)
 
 
-def scan_table(rows: Iterable[dict[str, Any]], *, online_only: bool = False) -> Table:
+def with_notes(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Rows with their probe notes (``extra.notes``) as a top-level ``notes`` cell."""
+    for row in rows:
+        yield {**row, "notes": (row.get("extra") or {}).get("notes") or []}
+
+
+def scan_table(
+    rows: Iterable[dict[str, Any]], *, online_only: bool = False, verbose: bool = False
+) -> Table:
     """One scan's rows as ``rmmkit scan`` prints them (no site or scan column)."""
     if online_only:
         rows = (r for r in rows if r.get("machine_status") == "online")
-    return Table(NAME, (*SCAN_COLUMNS, SOURCES), rows, empty="no address answered")
+    columns: tuple[Column, ...] = (*SCAN_COLUMNS, SOURCES)
+    if verbose:
+        rows, columns = with_notes(rows), (*columns, NOTES)
+    return Table(NAME, columns, rows, empty="no address answered")
 
 
 def query(
@@ -52,13 +67,26 @@ def query(
     since: float | None = None,
     until: float | None = None,
     online: bool = False,
+    latest: bool = False,
+    verbose: bool = False,
 ) -> Table:
-    """Rows of prior scans, oldest scan first, by address within a scan."""
-    rows = store.scan_rows(
-        scan_id, site=site, resource_type=resource, ip_range=ip_range, since=since, until=until
-    )
+    """Rows of prior scans, oldest scan first, by address within a scan.
+
+    ``latest``: only each site's newest finished scan, by site then address.
+    """
+    if latest:
+        rows = store.latest_scan_rows(
+            site=site, resource_type=resource, ip_range=ip_range, since=since, until=until
+        )
+    else:
+        rows = store.scan_rows(
+            scan_id, site=site, resource_type=resource, ip_range=ip_range, since=since, until=until
+        )
     if online:
         rows = [r for r in rows if r.get("machine_status") == "online"]
     filters = {"site": site, "resource": resource, "ip_range": ip_range, "since": since,
-               "until": until, "scan": scan_id, "online": online}  # fmt: skip
-    return Table(NAME, COLUMNS, rows, empty="no scan rows match", filters=filters)
+               "until": until, "scan": scan_id, "online": online, "latest": latest}  # fmt: skip
+    columns: tuple[Column, ...] = COLUMNS
+    if verbose:
+        rows, columns = list(with_notes(rows)), (*COLUMNS, NOTES)
+    return Table(NAME, columns, rows, empty="no scan rows match", filters=filters)

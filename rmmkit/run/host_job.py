@@ -14,7 +14,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from time import monotonic, time
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from rmmkit.errors import RmmkitError, UnreachableError
 from rmmkit.logs import mask_sensitive
 from rmmkit.results import Outcome, Status, TaskResult
 from rmmkit.run.plan import CompiledTask
-from rmmkit.transports.base import Connection, ConnectionCache
+from rmmkit.transports.base import Connection, ConnectionCache, Notice
 
 if TYPE_CHECKING:
     from rmmkit.run.session import Session
@@ -184,6 +184,8 @@ def run_host_tasks(st: HostState, tasks: list[CompiledTask], job: JobSettings) -
                 st.task_deadline = 0.0
             else:
                 r = run_one(st, ct, ctx, job)
+            if cache.notices:  # e.g. a host key the site's ssh_host_keys let the transport record
+                r = with_notices(r, cache.take_notices())
             with lock:
                 if st.abandoned:
                     return
@@ -268,6 +270,14 @@ def run_one(st: HostState, ct: CompiledTask, ctx: TaskContext, job: JobSettings)
         started,
         time(),
     )
+
+
+def with_notices(r: TaskResult, notices: list[Notice]) -> TaskResult:
+    """``r`` with what a transport did while connecting: first in its message, and in
+    ``data["notices"]`` (so the table, JSONL and the store all carry it)."""
+    said = "; ".join(n.message for n in notices)
+    data = {**r.data, "notices": [*r.data.get("notices", ()), *(n.to_dict() for n in notices)]}
+    return replace(r, msg=f"{said}; {r.msg}" if r.msg else said, data=data)
 
 
 def _opener(session: Session) -> Callable[[str, ResolvedHost, float], Connection]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rmmkit.declared.yaml_limits import decode_yaml
 from rmmkit.errors import EXIT_HOST_FAILED, EXIT_INTERRUPTED, EXIT_OK, InputError
 from rmmkit.results import RunResult
 
@@ -52,12 +53,13 @@ def expand_limit(patterns: Iterable[str], base_dir: Path | None = None) -> list[
                 if base_dir and not path.is_absolute() and not path.exists():
                     path = base_dir / path
                 try:
-                    lines = path.read_text().splitlines()
+                    data = path.read_bytes()
                 except OSError as exc:
                     raise InputError(
                         f"--limit {item}: cannot read {path}: {exc.strerror}",
                         expected="a file with one host, site or glob per line",
                     ) from None
+                lines = decode_yaml(data, str(path), "a UTF-8 file of names").splitlines()
                 out += [
                     ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")
                 ]

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from rmmkit.declared.marked_yaml import load_yaml
+from rmmkit.declared.yaml_limits import decode_yaml
 from rmmkit.errors import InputError, Location
 from rmmkit.snmp.ber import Counter, Value, describe
 
@@ -194,19 +194,12 @@ def as_int(value: Value) -> int | None:
 
 
 def load_file(path: str | Path) -> dict[str, Any]:
+    """A rules file (built-in or a plugin's), read by the limited declared-state YAML reader."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-        return yaml.safe_load(text) or {}
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read SNMP rules {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
-        raise InputError(
-            "SNMP rules are not valid YAML",
-            location=where,
-            expected="a YAML mapping like rmmkit/data/snmp/classes.yml",
-        ) from None
+    return load_yaml(decode_yaml(data, str(path)), str(path)) or {}
 
 
 def load_ruleset(extra: list[Any] | None = None) -> Ruleset:

@@ -5,7 +5,8 @@ Why our own reader: paramiko's ``HostKeys`` ignores wildcard patterns
 policy hook cannot say *why* a key was refused.  This class reads the same
 format (plain, wildcard, negated and hashed ``|1|`` names, ``[host]:port``,
 ``@revoked``), answers in O(1) for plain names, and appends first-seen keys
-only when the user asked for it (``--accept-new-host-keys``).  The check
+only when the declared policy allows it (a site's or host's ``ssh_host_keys:
+accept_new``, or ``--accept-new-host-keys`` for one run).  The check
 runs after key exchange and before any authentication, so a host with an
 unknown or changed key never receives a password or a signature.
 """
@@ -34,8 +35,10 @@ CHANGED_CAUSES = (
 )
 UNKNOWN_CAUSES = (
     "the host has never been contacted: its key is not pinned yet "
-    "(run once with --accept-new-host-keys after checking the fingerprint)",
+    "(check the fingerprint, then run once with --accept-new-host-keys, "
+    "or declare ssh_host_keys: accept_new on its site)",
 )
+KNOWN, ADDED = "known", "added"
 
 
 @dataclass(frozen=True)
@@ -129,11 +132,16 @@ class KnownHosts:
         found += [e for e in self._patterns if _matches(e.patterns, name)]
         return found
 
-    def verify(self, host: str, port: int, key: Any, label: str = "") -> str:
+    def verify(
+        self, host: str, port: int, key: Any, label: str = "", *, accept_new: bool | None = None
+    ) -> str:
         """Check ``key`` for ``host``; returns ``"known"`` or ``"added"``, else raises.
 
-        ``label`` (the inventory's host name) prefixes error messages.
+        ``label`` (the inventory's host name) prefixes error messages;
+        ``accept_new`` (the host's policy) overrides the file-wide default.
+        A changed or revoked key is refused whatever the policy.
         """
+        accept = self.accept_new if accept_new is None else accept_new
         name = lookup_name(host, port)
         who = f"{label} ({name})" if label and label != host else name
         keytype, blob = key.get_name(), base64.b64encode(key.asbytes()).decode()
@@ -147,7 +155,15 @@ class KnownHosts:
             )
         pinned = [e for e in entries if not e.marker]
         if any(e.blob == blob for e in pinned):
-            return "known"
+            return KNOWN
+        if not pinned and accept:
+            added = self._add(name, keytype, blob)
+            if added is None:
+                return KNOWN  # another thread (another host at the same address) recorded it
+            if added:
+                log.warning("recorded new host key for %s: %s %s", name, keytype, fingerprint(key))
+                return ADDED
+            pinned = [e for e in self.entries_for(name) if not e.marker]  # raced: another key
         if pinned:
             lines = ", ".join(str(e.line) for e in pinned if e.line) or "?"
             raise HostKeyError(
@@ -157,24 +173,25 @@ class KnownHosts:
                 code="host_key_changed",
                 causes=CHANGED_CAUSES,
             )
-        if not self.accept_new:
-            raise HostKeyError(
-                f"{who}: unknown host key {keytype} {fingerprint(key)} (not in {self.path}); "
-                "refused, nothing was sent to the host",
-                host=label or host,
-                code="host_key_unknown",
-                causes=UNKNOWN_CAUSES,
-            )
-        self._add(name, keytype, blob)
-        log.warning("recorded new host key for %s: %s %s", name, keytype, fingerprint(key))
-        return "added"
+        raise HostKeyError(  # nothing pinned and the policy is strict
+            f"{who}: unknown host key {keytype} {fingerprint(key)} (not in {self.path}); "
+            "refused, nothing was sent to the host",
+            host=label or host,
+            code="host_key_unknown",
+            causes=UNKNOWN_CAUSES,
+        )
 
-    def _add(self, name: str, keytype: str, blob: str) -> None:
+    def _add(self, name: str, keytype: str, blob: str) -> bool | None:
+        """Append the key unless one is pinned by now: True added, None same key, False another."""
         with self._lock:
-            if any(e.blob == blob for e in self.entries_for(name) if not e.marker):
-                return  # another thread recorded it first
+            pinned = [e for e in self.entries_for(name) if not e.marker]
+            if any(e.blob == blob for e in pinned):
+                return None
+            if pinned:
+                return False
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             with os.fdopen(fd, "a", encoding="utf-8") as fh:
                 fh.write(f"{name} {keytype} {blob}\n")
             self._index(Entry((name,), keytype, blob))
+        return True

@@ -7,6 +7,11 @@ changed never receives a password or a signature.  Credentials (password,
 key, ssh-agent) are tried in declared order (the site's "additional
 credentials"); OpenSSH refuses a change of user on one connection, so a
 credential with another user gets a fresh connection (same host key check).
+
+Which first-contact keys are recorded is declared: ``ssh_host_keys: strict |
+accept_new`` on the site, overridden on a host, or ``--accept-new-host-keys``
+for one run (:func:`host_key_rule`); every key recorded becomes a notice in
+the result of the task that connected (message, ``data["notices"]``, store).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +28,9 @@ import paramiko
 from rmmkit.errors import AuthenticationError, ProtocolError, UnreachableError
 from rmmkit.ssh.auth import Attempt, attempts
 from rmmkit.ssh.connection import Login, SshConnection
-from rmmkit.ssh.knownhosts import KnownHosts
-from rmmkit.transports.base import Transport
+from rmmkit.ssh.errors import HostKeyError
+from rmmkit.ssh.knownhosts import ADDED, KnownHosts, fingerprint
+from rmmkit.transports.base import Notice, Transport, notify
 
 if TYPE_CHECKING:
     from rmmkit.run.session import Session
@@ -37,6 +44,67 @@ def known_hosts_path(session: Session) -> Path:
     if inventory is not None and inventory.path:
         return Path(inventory.path).resolve().parent / "known_hosts"
     return Path(session.project_dir) / "known_hosts"
+
+
+ACCEPT_NEW, STRICT = "accept_new", "strict"
+DEFAULT_RULE_SOURCE = "the default"
+
+
+@dataclass(frozen=True)
+class HostKeyRule:
+    """The ``ssh_host_keys`` policy that applies to one host, and what declared it."""
+
+    mode: str  # strict | accept_new
+    source: str  # "site hq, inventories/x.yml:4:5", "host web1, …", "--accept-new-host-keys"
+
+    @property
+    def accept_new(self) -> bool:
+        return self.mode == ACCEPT_NEW
+
+
+def host_key_rule(session: Session, host: Any) -> HostKeyRule:
+    """``--accept-new-host-keys`` (wins for its run) > the host's ``ssh_host_keys`` > its site's.
+
+    Discovered hosts have no declaration of their own: their site's policy applies.
+    """
+    if session.settings.get("accept_new_host_keys"):
+        return HostKeyRule(ACCEPT_NEW, "--accept-new-host-keys")
+    inventory = session.inventory
+    if inventory is not None:
+        declared = None if host.discovered else inventory.hosts.get(host.name)
+        if declared is not None and declared.ssh_host_keys is not None:
+            policy = declared.ssh_host_keys
+            return HostKeyRule(policy.mode, f"host {declared.name}, {policy.location}")
+        site = inventory.sites.get(host.site)
+        if site is not None and site.ssh_host_keys is not None:
+            policy = site.ssh_host_keys
+            return HostKeyRule(policy.mode, f"site {site.name}, {policy.location}")
+    return HostKeyRule(STRICT, DEFAULT_RULE_SOURCE)
+
+
+def host_port(address: str, port: int) -> str:
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def accepted_notice(host: Any, port: int, key: Any, rule: HostKeyRule, path: Path) -> Notice:
+    """What the run shows and stores for one first-contact key recorded in ``path``."""
+    keytype, print_ = key.get_name(), fingerprint(key)
+    where = host_port(host.address, port)
+    return Notice(
+        "host_key_accepted",
+        f"accepted new host key {keytype} {print_} for {where} "
+        f"(policy {rule.mode} from {rule.source})",
+        {
+            "host": host.name,
+            "address": host.address,
+            "port": port,
+            "key_type": keytype,
+            "fingerprint": print_,
+            "policy": rule.mode,
+            "policy_from": rule.source,
+            "known_hosts": str(path),
+        },
+    )
 
 
 def _unreachable(host: Any, port: int, exc: BaseException) -> UnreachableError:
@@ -65,13 +133,11 @@ class SshTransport(Transport):
 
     @property
     def known_hosts(self) -> KnownHosts:
+        """The pinned keys; whether a new one is recorded is each host's rule (``verify``)."""
         if self._known is None:
             with self._lock:
                 if self._known is None:
-                    accept = bool(
-                        (getattr(self.session, "settings", {}) or {}).get("accept_new_host_keys")
-                    )
-                    self._known = KnownHosts(known_hosts_path(self.session), accept_new=accept)
+                    self._known = KnownHosts(known_hosts_path(self.session))
         return self._known
 
     def material(self, credential: Any) -> Any:
@@ -113,11 +179,22 @@ class SshTransport(Transport):
                 host=host.name,
                 code="ssh_negotiation",
             ) from None
+        rule = host_key_rule(self.session, host)
         try:
-            self.known_hosts.verify(host.address, port, key, host.name)
+            got = self.known_hosts.verify(
+                host.address, port, key, host.name, accept_new=rule.accept_new
+            )
+        except HostKeyError as exc:
+            t.close()
+            if exc.code == "host_key_unknown" and rule.source != DEFAULT_RULE_SOURCE:
+                declared = f"ssh_host_keys: {rule.mode} is declared for it ({rule.source})"
+                exc.causes = (declared, *exc.causes)
+            raise
         except Exception:
             t.close()
             raise
+        if got == ADDED:  # the task that connected shows it; the store keeps it with the result
+            notify(accepted_notice(host, port, key, rule, self.known_hosts.path))
         return t
 
     def _prefer_pinned_key_types(self, t: paramiko.Transport, address: str, port: int) -> None:

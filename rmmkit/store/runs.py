@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from rmmkit.errors import StoreError
 from rmmkit.results import TaskResult
 from rmmkit.store.base import StoreBase, TimeLike, matching
+from rmmkit.store.ids import resolve_id
 from rmmkit.store.owner import owner_is_dead
 from rmmkit.store.tables import runs, scans, site_locks, task_results
 
@@ -153,6 +154,10 @@ class RunsMixin(StoreBase):
         if limit:
             stmt = stmt.limit(limit)
         return [public_run(r) for r in self.select(stmt)]
+
+    def resolve_run_id(self, given: str) -> str:
+        """The full id of the run ``given`` names: the id itself or a unique prefix (≥ 4)."""
+        return resolve_id(self, runs.c.run_id, given, noun="run", hint="`rmmkit runs`")
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         rows = self.select(sa.select(runs).where(runs.c.run_id == run_id))

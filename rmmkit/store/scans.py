@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 from rmmkit.errors import StoreError
 from rmmkit.store.addresses import canonical, ip_key
 from rmmkit.store.base import StoreBase, TimeLike, matching
+from rmmkit.store.ids import resolve_id
 from rmmkit.store.jsonsafe import clean
 from rmmkit.store.runs import upsert
 from rmmkit.store.tables import scan_rows, scans
@@ -117,6 +118,11 @@ class ScansMixin(StoreBase):
                 raise StoreError(f"no scan {scan_id!r} in the store")
 
     # -- queries ----------------------------------------------------------
+    def resolve_scan_id(self, given: str) -> str:
+        """The full id of the scan ``given`` names: the id itself or a unique prefix (≥ 4)."""
+        hint = "`rmmkit report scan-details` or `rmmkit scan`"
+        return resolve_id(self, scans.c.scan_id, given, noun="scan", hint=hint)
+
     def scans(
         self, site: str | None = None, since: TimeLike = None, until: TimeLike = None
     ) -> list[dict[str, Any]]:
@@ -189,6 +195,38 @@ class ScansMixin(StoreBase):
         )
         return [_public_row(r) for r in self.select(stmt)]
 
+    def latest_scan_rows(
+        self,
+        *,
+        site: str | None = None,
+        resource_type: str | None = None,
+        ip_range: str | list[str] | None = None,
+        since: TimeLike = None,
+        until: TimeLike = None,
+    ) -> list[dict[str, Any]]:
+        """Rows of each site's newest finished scan (started within since/until), by site, ip."""
+        rank = sa.func.row_number().over(
+            partition_by=scans.c.site, order_by=(scans.c.started.desc(), scans.c.scan_id.desc())
+        )
+        ranked = (
+            sa.select(scans.c.scan_id, rank.label("rank"))
+            .where(
+                scans.c.status == FINISHED,
+                *matching(scans, time_column=scans.c.started, since=since, until=until, site=site),
+            )
+            .subquery()
+        )
+        newest = sa.select(ranked.c.scan_id).where(ranked.c.rank == 1)
+        stmt = (
+            sa.select(scan_rows)
+            .where(
+                scan_rows.c.scan_id.in_(newest),
+                *matching(scan_rows, ip_range=ip_range, resource_type=resource_type),
+            )
+            .order_by(scan_rows.c.site, scan_rows.c.ip_key)
+        )
+        return [_public_row(r) for r in self.select(stmt)]
+
     def update_agent_status(
         self,
         site: str,
@@ -196,8 +234,13 @@ class ScansMixin(StoreBase):
         agent_status: str,
         agent: str | None = None,
         version: str | None = None,
+        description: str | None = None,
     ) -> bool:
-        """Set the agent status on the newest scan row of ``ip``; False if never scanned."""
+        """Set the agent status on the newest scan row of ``ip``; False if never scanned.
+
+        ``description`` (the seed's column) is written when given: an install
+        error's text, or ``""`` to clear it after a success; None leaves it.
+        """
         key = ip_key(ip)
         newest = (
             sa.select(scan_rows.c.id)
@@ -211,6 +254,8 @@ class ScansMixin(StoreBase):
             changes["agent"] = agent
         if version is not None:
             changes["agent_version"] = version
+        if description is not None:
+            changes["description"] = description
         with self.write() as conn:
             row_id = conn.execute(newest).scalar()
             if row_id is None:

@@ -8,11 +8,48 @@ transport once and closes everything when the host is done.
 from __future__ import annotations
 
 import contextlib
+import contextvars
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from rmmkit.declared.models import ResolvedHost
     from rmmkit.run.session import Session
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a transport did on its own while connecting that the run must show and keep.
+
+    Why: a host key recorded under a site's ``ssh_host_keys: accept_new`` changes
+    what later runs trust; it belongs in the result of the task that connected
+    (table, JSONL, store), not only in a log line.
+    """
+
+    kind: str  # e.g. "host_key_accepted"
+    message: str  # one line, no secret
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "message": self.message, **self.data}
+
+
+_SINK: contextvars.ContextVar[list[Notice] | None] = contextvars.ContextVar(
+    "rmmkit_connection_notices", default=None
+)
+
+
+def notify(notice: Notice) -> bool:
+    """Hand ``notice`` to the connection cache that is opening a connection in this thread.
+
+    Returns False when no cache listens (a transport used outside a run); the
+    caller should then log it.  It also reaches the task when ``open`` fails later.
+    """
+    sink = _SINK.get()
+    if sink is None:
+        return False
+    sink.append(notice)
+    return True
 
 
 class Connection(Protocol):
@@ -46,6 +83,7 @@ class ConnectionCache:
         self._timeout = timeout
         self._default = default
         self._open: dict[str, Connection] = {}
+        self.notices: list[Notice] = []  # from transports, until the runner takes them
 
     @property
     def default(self) -> str:
@@ -56,9 +94,18 @@ class ConnectionCache:
         key = name or self._default
         conn = self._open.get(key)
         if conn is None:
-            conn = self._opener(key, self.host, self._timeout)
+            token = _SINK.set(self.notices)
+            try:
+                conn = self._opener(key, self.host, self._timeout)
+            finally:
+                _SINK.reset(token)
             self._open[key] = conn
         return conn
+
+    def take_notices(self) -> list[Notice]:
+        """The notices collected since the last call (the runner adds them to a task result)."""
+        taken, self.notices = self.notices, []
+        return taken
 
     def close_all(self) -> None:
         for conn in self._open.values():

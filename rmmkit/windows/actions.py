@@ -2,7 +2,8 @@
 
 Why only these two: the agent actions are the shared ones of
 :mod:`rmmkit.agents.actions`; Windows hosts reach them over the ``smb``
-transport, whose connection offers the Windows agent target.
+transport, whose connection offers the Windows agent target (the choice is
+:func:`rmmkit.agents.routing.agent_route`).
 """
 
 from __future__ import annotations
@@ -10,20 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from rmmkit.actions.base import Action, TaskContext
-from rmmkit.declared.models import ResolvedHost
 from rmmkit.errors import TransportError
 from rmmkit.results import Outcome
 from rmmkit.windows import errors
 from rmmkit.windows.transport import windows_materials
-
-
-def is_windows(host: ResolvedHost) -> bool:
-    """A host is Windows when its vars say so (``os``/``platform``) or a scan saw Windows."""
-    for key in ("platform", "os", "os_family"):
-        value = str(host.vars.get(key, "")).lower()
-        if value.startswith("windows"):
-            return True
-    return False
 
 
 class WindowsPreflightAction(Action):

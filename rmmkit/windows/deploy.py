@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from rmmkit.agents.status import Probe
@@ -97,7 +97,8 @@ class WindowsTarget:
                 service = "inactive" if info is None else ("active" if info.active else "inactive")
             except TransportError:
                 service = "unknown"
-        if detect.get("file"):
+        if detect.get("file") and PureWindowsPath(str(detect["file"])).drive:
+            # a POSIX path (the same agent's Linux detection) says nothing about Windows
             try:
                 file = self.conn.smb.exists(*unc_parts(str(detect["file"])))
             except TransportError:

@@ -17,8 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from rmmkit.declared.marked_yaml import load_yaml
+from rmmkit.declared.yaml_limits import decode_yaml
 from rmmkit.errors import (
     AuthenticationError,
     InputError,
@@ -122,11 +122,12 @@ def _load_source(item: Any) -> tuple[dict[str, Any], str]:
         return item, "<plugin dict>"
     path = Path(item)
     try:
-        return yaml.safe_load(path.read_text()) or {}, str(path)
-    except (OSError, yaml.YAMLError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise InputError(
-            f"cannot read windows error table: {exc}", location=Location(str(path))
-        ) from exc
+            f"cannot read windows error table: {exc.strerror}", location=Location(str(path))
+        ) from None
+    return load_yaml(decode_yaml(data, str(path)), str(path)) or {}, str(path)
 
 
 @lru_cache(maxsize=1)

@@ -2,11 +2,14 @@
 
 Each file says what it expects on its first line (``# expect: <substring>``),
 optionally a value that must never be printed (``# never: <secret>``), and
-marks the line the error must point at with a trailing ``# <-``.
+marks the line the error must point at with a trailing ``# <-``.  A few are
+hostile on purpose (alias bombs, 5,000 nested brackets, Latin-1, UTF-16, NUL):
+``test_hostile_yaml.py`` also bounds their time and memory.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
@@ -21,15 +24,23 @@ FILES = sorted(BAD.glob("*.yml"))
 LOCATION = re.compile(r"(\S+\.yml):(\d+):(\d+): ")
 
 
+def text_of(path: Path) -> str:
+    """The file as text, whatever its encoding (some bad files are Latin-1 or UTF-16 on purpose)."""
+    data = path.read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    return data.decode("utf-8", errors="replace")
+
+
 def header(path: Path, key: str) -> str | None:
-    for line in path.read_text(encoding="utf-8").splitlines()[:3]:
+    for line in text_of(path).splitlines()[:3]:
         if line.startswith(f"# {key}: "):
             return line.split(": ", 1)[1]
     return None
 
 
 def marked_line(path: Path) -> int | None:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(text_of(path).splitlines(), 1):
         if line.rstrip().endswith("# <-"):
             return number
     return None

@@ -1,9 +1,15 @@
-"""Mutated good files either load or fail with an InputError: never a crash (a traceback)."""
+"""Mutated good files either load or fail with an InputError: never a crash (a traceback).
+
+Besides replacing values, hostile mutations share a node (YAML anchors and
+aliases, ``<<`` merges, self-references), nest values deeply or insert an
+alias bomb: each must load or be refused on one line, fast.
+"""
 
 from __future__ import annotations
 
 import copy
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -94,3 +100,75 @@ def test_mutations_never_crash(source: Path, tmp_path: Path) -> None:
             assert "\n" not in str(exc)
             outcomes["refused"] += 1
     assert outcomes["loaded"] and outcomes["refused"]  # the mutations exercise both paths
+
+
+def _containers(document: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [p for p in _paths(document) if p and isinstance(_at(document, p), dict | list)]
+
+
+def _at(document: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        document = document[step]
+    return document
+
+
+def _put(document: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
+    _at(document, path[:-1])[path[-1]] = value
+
+
+def _bomb(levels: int) -> list[Any]:
+    node: list[Any] = ["lol"] * 9
+    for _ in range(levels):
+        node = [node] * 9  # the same list nine times: one anchor, nine aliases
+    return node
+
+
+def hostile(document: dict[str, Any], rnd: random.Random) -> dict[str, Any]:
+    """One hostile change; the YAML dumper writes shared objects as ``&id`` / ``*id``."""
+    document = copy.deepcopy(document)
+    paths = [p for p in _paths(document) if p]
+    target = rnd.choice(paths)
+    roll = rnd.random()
+    if roll < 0.3:  # an alias to another container (sometimes to an ancestor: a cycle)
+        _put(document, target, _at(document, rnd.choice(_containers(document))))
+    elif roll < 0.5:  # a merge key pointing at another mapping
+        mappings = [p for p in _containers(document) if isinstance(_at(document, p), dict)]
+        parent = _at(document, target[:-1])
+        if isinstance(parent, dict) and mappings:
+            parent["<<"] = _at(document, rnd.choice(mappings))
+    elif roll < 0.8:  # deep nesting, around the limit of 100
+        value: Any = rnd.choice(VALUES)
+        for _ in range(rnd.randint(1, 130)):
+            value = [value] if rnd.random() < 0.5 else {"k": value}
+        _put(document, target, value)
+    else:
+        _put(document, target, _bomb(rnd.randint(2, 8)))
+    return document
+
+
+@pytest.mark.parametrize("source", [FIXTURE, ROOT / "playbooks" / "example.yml"], ids=["inv", "pb"])
+def test_hostile_mutations_never_crash_nor_stall(source: Path, tmp_path: Path) -> None:
+    plugins = load_plugins(entry_points=False)
+    base = yaml.safe_load(source.read_text())
+    if "inventory" in base:
+        base["inventory"] = str(FIXTURE)
+    rnd = random.Random(20261204)
+    outcomes = {"loaded": 0, "refused": 0, "limits": 0}
+    for _ in range(120):
+        document = hostile(mutate(base, rnd) if rnd.random() < 0.3 else base, rnd)
+        path = tmp_path / "hostile.yml"
+        path.write_text(yaml.safe_dump(document).replace("'<<':", "<<:"))
+        started = time.process_time()
+        try:
+            load_file(path, plugins)
+            outcomes["loaded"] += 1
+        except InputError as exc:
+            assert str(exc).startswith(str(path)), exc
+            assert "\n" not in str(exc)
+            outcomes["refused"] += 1
+            outcomes["limits"] += any(
+                word in str(exc) for word in ("nested deeper", "aliases expand", "alias to itself")
+            )
+        assert time.process_time() - started < 10, "a hostile mutation stalled the loader"
+    assert outcomes["refused"] and outcomes["limits"]  # the limits were reached …
+    assert outcomes["loaded"] or source != FIXTURE  # … and shared nodes that fit still load

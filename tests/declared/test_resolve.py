@@ -206,3 +206,39 @@ def test_render_turns_every_template_failure_into_a_template_error(value: Any, n
     with pytest.raises(TemplateError, match=needle) as info:
         render(value, {"who": "bob", "zero": 0})
     assert str(info.value).startswith("args.k: ")
+
+
+def test_discovered_host_carries_what_the_scan_saw(inv: Any) -> None:
+    row = {  # the keys a scan row has (rmmkit/discovery/scan.py), as the store returns them
+        "ip": "10.20.0.7",
+        "hostname": "WIN-SRV01",
+        "scan_id": "a1b2c3",
+        "os": "Windows Server 2019 Standard 17763",
+        "resource_type": "server",
+        "description": "rdns: NXDOMAIN",
+        "extra": {
+            "ttl": 128,
+            "open_ports": [445, 139, 135, "x"],
+            "smb": {"os": "Windows Server 2019", "os_build": 17763, "server_name": "WIN-SRV01"},
+            "netbios": {"names": ["WORKGROUP<00> group", "WIN-SRV01<00>"], "name": "WIN-SRV01"},
+        },
+    }
+    host = resolve_discovered(inv, "branch", row)
+    seen = host.observed
+    assert seen is not None and seen.os.startswith("Windows Server 2019")
+    assert seen.resource_type == "server" and seen.ttl == 128
+    assert seen.open_ports == (135, 139, 445)  # sorted; a non-number is dropped
+    assert seen.smb and seen.smb_build == 17763 and seen.netbios == "WIN-SRV01"
+    assert not seen.ssh_banner and not seen.snmp
+    assert host.origins["observed"] == "scan a1b2c3 of site:branch"
+
+
+def test_a_bare_address_has_no_observation(inv: Any) -> None:
+    assert resolve_discovered(inv, "branch", {"ip": "10.20.0.5"}).observed is None
+    stored = {"ip": "10.20.0.5", "hostname": "x", "os": None, "resource_type": None, "extra": None}
+    assert resolve_discovered(inv, "branch", stored).observed is None  # a row without evidence
+    assert resolve_host(inv, "hq-fw").observed is None  # static hosts: their vars, not a scan
+    samba = resolve_discovered(
+        inv, "branch", {"ip": "10.20.0.6", "extra": {"smb": {"os_build": 0}, "netbios": {}}}
+    ).observed
+    assert samba is not None and samba.smb and samba.smb_build == 0 and not samba.netbios

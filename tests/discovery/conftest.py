@@ -8,6 +8,8 @@ Hosts (TEST-NET-2 198.51.100.0/24 on a bridge in the scanner namespace):
   .14  ping-only;  .17 ping-only but excluded;  .18 ping-only, out of scope
   .15  drops ICMP echo (icmp_echo_ignore_all), TCP stack still answers
   .16  nobody (dead)
+  .53  dnsmasq, the scanner's system resolver (/etc/netns/<scanner>/resolv.conf), outside
+       every scanned range; .54 the same dnsmasq, declared as site labdns's ``dns``
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pytest
 
 from rmmkit.lab.fixtures import lab  # noqa: F401  (the shared default lab, for the proof tests)
 
-from .daemons import start_samba, start_snmpd, start_sshd
+from .daemons import start_dnsmasq, start_samba, start_snmpd, start_sshd
 from .netlab import SUBNET, MiniNet
 
 COMMUNITY = "rmkd-community-7f3a"
@@ -32,6 +34,8 @@ SCOPE = f"{SUBNET}.10-{SUBNET}.17"
 EXCLUDED = f"{SUBNET}.17"
 OUTSIDE = f"{SUBNET}.18"
 CROWD = "203.0.113"
+RESOLVER, SITE_RESOLVER = f"{SUBNET}.53", f"{SUBNET}.54"
+PTR = {f"{SUBNET}.11": "lnx11.mini.test", f"{SUBNET}.14": "ping14.mini.test"}
 
 
 def _root_ok() -> bool:
@@ -101,6 +105,15 @@ def minilab(tmp_path_factory: pytest.TempPathFactory):
         )
         net.add_host(14, 17, 18)
         net.add_host(15, ignore_icmp=True)
+        dns = net.add_host(53, 54)
+        start_dnsmasq(
+            net,
+            dns,
+            [RESOLVER, SITE_RESOLVER],
+            records=PTR,
+            reverse_zones=["100.51.198.in-addr.arpa", "113.0.203.in-addr.arpa"],
+        )
+        net.resolv_conf(RESOLVER)
         tmp = tmp_path_factory.mktemp("rmkd")
         secret = tmp / "community"
         secret.write_text(COMMUNITY)
@@ -125,6 +138,10 @@ sites:
     ranges: ["{SCOPE}"]
     excludes: ["{EXCLUDED}"]
     credentials: [snmp-ro]
+  - name: labdns
+    ranges: ["{SCOPE}"]
+    excludes: ["{EXCLUDED}"]
+    dns: ["{SITE_RESOLVER}"]
   - name: labv3
     ranges: ["{SUBNET}.12-{SUBNET}.13"]
     credentials: [snmp-v3]

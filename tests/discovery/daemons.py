@@ -2,7 +2,9 @@
 
 Why real daemons: the identity probes parse what real servers say (NTLM
 challenges, NetBIOS node status, SSH banners, SNMP varbinds); a mock would
-only echo our own assumptions back.
+only echo our own assumptions back.  Each start_* first runs the doctor's
+check of ``discovery-minilab`` (cached after it passes), so a missing package
+fails the fixture with one line naming it instead of a failed spawn.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from rmmkit.lab.fixtures import require
+
 from .netlab import MiniNet, sh, wait_port
 
 
 def start_samba(net: MiniNet, ns: str, ip: str, *, name: str, workgroup: str) -> None:
+    require("discovery-minilab")
     root = net.tmp / f"samba-{name}"
     for sub in ("lock", "state", "cache", "private", "pid", "log", "share"):
         (root / sub).mkdir(parents=True, exist_ok=True)
@@ -43,6 +48,7 @@ path = {root}/share
 
 
 def start_sshd(net: MiniNet, ns: str, ip: str) -> None:
+    require("discovery-minilab")
     root = net.tmp / f"sshd-{ns}"
     root.mkdir(parents=True, exist_ok=True)
     key = root / "hostkey"
@@ -70,6 +76,7 @@ def start_snmpd(
     v3: tuple[str, str, str] | None = None,
 ) -> None:
     """``v3`` = (user, auth key, priv key): an authPriv SHA/AES user besides the community."""
+    require("discovery-minilab")
     root = net.tmp / f"snmpd-{ns}-{ip}"
     root.mkdir(parents=True, exist_ok=True)
     conf = root / "snmpd.conf"
@@ -104,3 +111,23 @@ def start_snmpd(
             return
         time.sleep(0.05)
     raise RuntimeError(f"snmpd did not start on {ip}")
+
+
+def start_dnsmasq(
+    net: MiniNet, ns: str, ips: list[str], *, records: dict[str, str], reverse_zones: list[str]
+) -> None:
+    """dnsmasq answering PTR (and A) for ``records`` {ip: name}; NXDOMAIN for the rest of
+    ``reverse_zones`` (``100.51.198.in-addr.arpa``), never a query upstream."""
+    require("discovery-minilab")
+    root = net.tmp / f"dnsmasq-{ns}"
+    root.mkdir(parents=True, exist_ok=True)
+    conf = root / "dnsmasq.conf"
+    lines = ["no-resolv", "no-hosts", "no-poll", "bind-interfaces", "pid-file=", "log-facility=-"]
+    lines += [f"listen-address={ip}" for ip in ips]
+    lines += [f"host-record={name},{ip}" for ip, name in records.items()]
+    lines += [f"local=/{zone}/" for zone in reverse_zones]
+    lines += ["local=/mini.test/", "user=nobody", "group=nogroup"]
+    conf.write_text("\n".join(lines) + "\n")
+    net.spawn(ns, "/usr/sbin/dnsmasq", "--keep-in-foreground", f"--conf-file={conf}")
+    for ip in ips:
+        wait_port(net, ns, ip, 53)

@@ -35,6 +35,7 @@ class MiniNet:
         self.namespaces: list[str] = []
         self.procs: list[subprocess.Popen[bytes]] = []
         self.tmp = Path(tempfile.mkdtemp(prefix="rmkd-"))
+        self.netns_etc: Path | None = None  # /etc/netns/<scanner>, ours to remove
         self._count = 0
 
     def up(self) -> MiniNet:
@@ -79,6 +80,15 @@ class MiniNet:
             self.exec(name, "sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=1")
         return name
 
+    def resolv_conf(self, nameserver: str) -> None:
+        """The scanner's system resolver: ``ip netns exec`` mounts /etc/netns/<ns>/resolv.conf."""
+        directory = Path("/etc/netns") / self.scanner
+        self.netns_etc = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "resolv.conf").write_text(
+            f"search mini.test\nnameserver {nameserver}\noptions timeout:1 attempts:2\n"
+        )
+
     def exec(self, ns: str, *argv: str, check: bool = True, input: str | None = None) -> str:
         return sh("ip", "netns", "exec", ns, *argv, check=check, input=input)
 
@@ -106,6 +116,8 @@ class MiniNet:
                 proc.wait(timeout=5)
         for name in reversed(self.namespaces):
             sh("ip", "netns", "del", name, check=False)
+        if self.netns_etc is not None:
+            shutil.rmtree(self.netns_etc, ignore_errors=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

@@ -37,6 +37,7 @@ def _rmmkit(*args: str) -> subprocess.CompletedProcess[str]:
         ),
         (["scan", "10.0.0.0/8", "--list"], "more than the cap"),
         (["report", "scan-details", "--since", "yesterday-ish"], "is not a date"),
+        (["scan", "10.0.0.0/24", "--dns", "dc01", "--list"], "--dns: 'dc01' is not an IP address"),
     ],
 )
 def test_bad_input_is_one_line_with_exit_code_3(args, needle):
@@ -51,6 +52,15 @@ def test_list_prints_exact_targets_in_order():
     proc = _rmmkit("scan", "10.9.0.0/30", "10.9.0.8", "--exclude", "10.9.0.2", "--list")
     assert proc.returncode == 0
     assert proc.stdout.split() == ["10.9.0.0", "10.9.0.1", "10.9.0.3", "10.9.0.8"]
+
+
+def test_list_names_the_resolver_it_would_ask_and_never_lists_it():
+    proc = _rmmkit("scan", "10.9.0.0/30", "--dns", "10.9.9.53", "--list")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["10.9.0.0", "10.9.0.1", "10.9.0.2", "10.9.0.3"]
+    assert "note: reverse dns via 10.9.9.53 (--dns), port 53 only" in proc.stderr
+    quiet = _rmmkit("scan", "10.9.0.0/30", "--dns", "10.9.9.53", "--no-dns", "--list")
+    assert quiet.stderr == ""
 
 
 def test_list_sends_nothing(minilab):

@@ -10,7 +10,17 @@ import time
 
 import pytest
 
-from .conftest import COMMUNITY, CROWD, EXCLUDED, OUTSIDE, SCOPE, SUBNET, V3_AUTH, V3_PRIV
+from .conftest import (
+    COMMUNITY,
+    CROWD,
+    EXCLUDED,
+    OUTSIDE,
+    RESOLVER,
+    SCOPE,
+    SUBNET,
+    V3_AUTH,
+    V3_PRIV,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -82,8 +92,9 @@ def test_secret_never_printed_or_stored(minilab, site_rows):
     assert COMMUNITY not in dump
 
 
-def _capture(minilab, argv: list[str]) -> list[tuple[float, str]]:
-    """Run the scan under tcpdump on the bridge; (timestamp, destination) of every IP packet sent.
+def _capture(minilab, argv: list[str]) -> list[tuple[float, str, int | None]]:
+    """Run the scan under tcpdump on the bridge: (timestamp, destination, destination port or
+    None for ICMP) of every IP packet the scanner sent.
 
     IGMP is left out: the kernel joins multicast groups on its own when the bridge comes up.
     """
@@ -120,32 +131,57 @@ def _capture(minilab, argv: list[str]) -> list[tuple[float, str]]:
     ).stdout
     out = []
     for line in text.splitlines():
-        match = re.match(r"(\d+\.\d+) IP (\S+) > (\d+\.\d+\.\d+\.\d+)", line)
+        match = re.match(r"(\d+\.\d+) IP (\S+) > (\d+\.\d+\.\d+\.\d+)(?:\.(\d+))?:", line)
         if match:
-            out.append((float(match.group(1)), match.group(3)))
+            port = int(match.group(4)) if match.group(4) else None
+            out.append((float(match.group(1)), match.group(3), port))
     return out
 
 
-def test_capture_shows_no_packet_outside_scope(minilab):
+def _split_by_scope(packets, allowed: set[str]) -> tuple[list, list]:
+    """(DNS packets to the resolver on port 53, violations): anything else must go to ``allowed``;
+    any other packet to the resolver is a violation even when its address is allowed."""
+    dns = [p for p in packets if p[1] == RESOLVER and p[2] == 53]
+    bad = [p for p in packets if p not in dns and (p[1] not in allowed or p[1] == RESOLVER)]
+    return dns, bad
+
+
+def test_capture_shows_no_packet_outside_scope(minilab, capsys):
+    """Reverse DNS on (the system resolver .53 is outside the site's range): DNS to .53 port 53
+    is the only packet that leaves the range."""
+    packets = _capture(
+        minilab,
+        ["scan", "--site", "lab", "-i", str(minilab.inventory), "--db", minilab.db],
+    )
+    dns, bad = _split_by_scope(packets, {f"{SUBNET}.{n}" for n in range(10, 17)})
+    assert packets, "the capture saw nothing: the test would prove nothing"
+    assert dns, "no DNS query reached the resolver: the allowance is untested"
+    assert bad == [], bad
+    with capsys.disabled():
+        print(
+            f"\ntcpdump site lab: {len(packets)} packets, {len(dns)} DNS to {RESOLVER}:53, 0 other"
+        )
+
+
+def test_capture_excluded_resolver_gets_dns_only(minilab, capsys):
+    """The resolver inside the range but excluded: never probed (ICMP, TCP, identity), still
+    asked for names on port 53 (the scope's resolver allowance); .17/.18 never touched."""
     packets = _capture(
         minilab,
         [
             "scan",
-            "--site",
-            "lab",
-            "-i",
-            str(minilab.inventory),
-            "--no-dns",
-            "--format",
-            "json",
-            "--db",
-            minilab.db,
+            f"{SUBNET}.10-{SUBNET}.60",
+            *("--exclude", EXCLUDED, "--exclude", OUTSIDE, "--exclude", RESOLVER),
+            *("--ports", "22,80", "--timeout", "0.5", "--format", "json", "--no-store"),
         ],
     )
-    destinations = {dst for _t, dst in packets}
-    allowed = {f"{SUBNET}.{n}" for n in range(10, 17)}
-    assert packets, "the capture saw nothing: the test would prove nothing"
-    assert destinations <= allowed, destinations - allowed
+    allowed = {f"{SUBNET}.{n}" for n in range(10, 61)} - {EXCLUDED, OUTSIDE, RESOLVER}
+    dns, bad = _split_by_scope(packets, allowed)
+    assert dns and not bad, bad
+    # live neighbours of the resolver were probed (dead ones never resolve ARP: no IP packet)
+    assert {p[1] for p in packets} >= {f"{SUBNET}.14", f"{SUBNET}.54"}
+    with capsys.disabled():
+        print(f"\ntcpdump excluded resolver: {len(packets)} packets, {len(dns)} DNS, 0 other")
 
 
 def test_capture_rate_within_five_percent(minilab):
@@ -170,7 +206,7 @@ def test_capture_rate_within_five_percent(minilab):
         ],
     )
     assert len(packets) == 255
-    assert f"{CROWD}.77" not in {dst for _t, dst in packets}
+    assert f"{CROWD}.77" not in {dst for _t, dst, _p in packets}
     span = packets[-1][0] - packets[0][0]
     measured = (len(packets) - 1) / span
     assert abs(measured - rate) / rate <= 0.05, measured
@@ -206,6 +242,7 @@ def test_snmp_v3_user_identifies_the_device(minilab):
     assert (ups["hostname"], ups["resource_type"]) == ("ups-basement", "ups")
     assert ups["sources"]["hostname"] == "snmp v3 (snmp-v3)"
     assert printer["resource_type"] == "icmp"
-    assert "snmp snmp-v3" in printer["description"]
+    assert any("snmp snmp-v3" in note for note in printer["extra"]["notes"])
+    assert printer["description"] == ""  # nothing for a technician to act on
     for secret in (V3_AUTH, V3_PRIV):
         assert secret not in json.dumps(rows)

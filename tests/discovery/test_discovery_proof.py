@@ -1,8 +1,11 @@
 """Proof on the shared default lab (rmmkit.lab): every host kind gets the right columns,
 and rmmkit finds exactly the live set that ``nmap -sn`` finds.
 
-The scan runs in the lab's scanner namespace (no default route); the lab's
-DNS server (ns1) is inside the scanned range, so reverse DNS is allowed.
+The scan runs in the lab's scanner namespace (no default route).  The lab's
+DNS server (ns1, 10.77.1.53) is the scanner's system resolver and lies
+outside the scanned ranges, as a client's domain controller does: names
+come from it anyway (port 53 only), and they are the names ``nmap -sn``
+finds through the same resolver.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import pytest
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
-RANGES = ("10.77.1.0/24", "10.77.2.0/24")
+RESOLVER = "10.77.1.53"  # ns1
+RANGES = ("10.77.1.0-10.77.1.52", "10.77.1.54-10.77.1.255", "10.77.2.0/24")
+NMAP_TARGETS = ("10.77.1.0-52", "10.77.1.54-255", "10.77.2.0/24")  # the same, nmap's syntax
 EXCLUDED = "10.77.1.41"  # ping-b: alive, but never to be touched
 SNMP_KINDS = {
     "ups-apc": "ups",
@@ -73,8 +78,8 @@ def _hosts(lab, kind: str):
 
 
 def test_every_address_in_scope_has_one_row(proof_rows):
-    assert len(proof_rows) == 2 * 256 - 1
-    assert EXCLUDED not in proof_rows
+    assert len(proof_rows) == 2 * 256 - 2
+    assert EXCLUDED not in proof_rows and RESOLVER not in proof_rows
 
 
 def test_windows_like_samba_hosts(lab, proof_rows):
@@ -101,7 +106,8 @@ def test_snmp_devices_are_their_kind(lab, proof_rows):
     for host in _hosts(lab, "snmp"):
         row = proof_rows[host.address]
         assert row["machine_status"] == "online", host.name
-        assert row["resource_type"] == SNMP_KINDS[host.name], (host.name, row["extra"].get("snmp"))
+        seen = (host.name, row["extra"].get("snmp"), row["extra"].get("notes"))
+        assert row["resource_type"] == SNMP_KINDS[host.name], seen
         assert row["hostname"], host.name
 
 
@@ -128,7 +134,25 @@ def test_reverse_dns_names_come_from_the_lab_dns(lab, proof_rows):
     for host in with_ptr:
         row = proof_rows[host.address]
         assert row["hostname"].lower().startswith(host.ptr.lower()), (host.name, row["hostname"])
-        assert row["sources"]["hostname"] == "reverse dns"
+        assert row["sources"]["hostname"] == f"reverse dns ({RESOLVER})"
+
+
+def test_reverse_dns_names_equal_nmap_sn(lab, proof_rows, capsys):
+    """``nmap -sn`` (no -n: the system resolver) in the same namespace, on the same ranges."""
+    proc = lab.exec(["nmap", "-sn", "-oG", "-", *NMAP_TARGETS, "--exclude", EXCLUDED], timeout=300)
+    theirs = dict(re.findall(r"Host: ([\d.]+) \(([^)]+)\)\s+Status: Up", proc.stdout))
+    ours = {
+        ip: row["hostname"]
+        for ip, row in proof_rows.items()
+        if row["sources"].get("hostname", "").startswith("reverse dns")
+    }
+    assert len(theirs) >= 5, proc.stdout
+    assert ours == theirs, (
+        sorted(ours.items() - theirs.items()),
+        sorted(theirs.items() - ours.items()),
+    )
+    with capsys.disabled():
+        print(f"\nnmap -sn names (default lab): {len(theirs)} equal: {sorted(theirs.items())}")
 
 
 def test_same_live_set_as_nmap(lab):
@@ -146,7 +170,9 @@ def test_same_live_set_as_nmap(lab):
         )
     )
     live = {r["ip"] for r in ours if r["machine_status"] == "online"}
-    proc = lab.exec(["nmap", "-sn", "-n", "-oG", "-", *RANGES, "--exclude", EXCLUDED], timeout=300)
+    proc = lab.exec(
+        ["nmap", "-sn", "-n", "-oG", "-", *NMAP_TARGETS, "--exclude", EXCLUDED], timeout=300
+    )
     theirs = set(re.findall(r"Host: ([\d.]+) \(\)\s+Status: Up", proc.stdout))
     assert len(theirs) > 20, "nmap found too little: the comparison would prove nothing"
     assert live == theirs, (sorted(live - theirs), sorted(theirs - live))

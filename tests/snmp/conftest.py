@@ -7,7 +7,6 @@ session and stopped by PID.  Nothing leaves loopback.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -18,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from rmmkit.lab.daemons import free_port, stop_daemon
+from rmmkit.lab.fixtures import require
+from rmmkit.lab.requirements import File
 from rmmkit.secrets.values import Secret
 from rmmkit.snmp.auth import SnmpAuth
 
-from .recordings import RECORDINGS, write_served_copy
+from .recordings import DATA, RECORDINGS, write_served_copy
 
 V3_USER = "rmksv3"
 V3_AUTH = "rmks-auth-passphrase"
@@ -62,6 +63,12 @@ def wait_answers(port: int, community: str, deadline: float) -> None:
 
 
 stop = stop_daemon  # by PID: TERM, then KILL after 5 s
+# The snmpsim-data recordings snmpsim serves here (the printers are the repository's own).
+RECORDING_FILES = tuple(
+    File(str(path), pip="snmpsim-data", extra="lab", why=f"recording {community}")
+    for community, (path, _) in RECORDINGS.items()
+    if DATA in path.parents
+)
 
 
 @dataclass(frozen=True)
@@ -72,8 +79,7 @@ class Agent:
 
 @pytest.fixture(scope="session")
 def snmpsim_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    if not shutil.which("snmpsim-command-responder"):
-        pytest.fail("snmpsim-command-responder is not installed (pip install snmpsim snmpsim-data)")
+    require("snmp", extra=RECORDING_FILES, title="tests/snmp recordings")
     base = tmp_path_factory.mktemp("snmpsim")
     data = base / "data"
     data.mkdir()
@@ -103,8 +109,7 @@ def snmpsim_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
 
 @pytest.fixture(scope="session")
 def snmpd_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    if not shutil.which("snmpd"):
-        pytest.fail("net-snmp snmpd is not installed (apt-get install snmpd)")
+    require("snmp")  # snmpd, snmpsim, snmpsim-data (rmmkit lab doctor --kind snmp)
     base = tmp_path_factory.mktemp("snmpd")
     port = free_udp_port()
     conf = base / "snmpd.conf"

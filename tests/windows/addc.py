@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rmmkit.lab import Lab, netns
+from rmmkit.lab import Lab, doctor, netns
 
 REALM = "RMMKIT.LAB"
 DOMAIN = "RMMKIT"
@@ -113,10 +113,9 @@ def _wait_listening(lab: Lab, address: str, proc: subprocess.Popen[bytes], log: 
 
 def start(lab: Lab, host: str = "win-dc") -> DomainController:
     """Provision a domain and start ``samba`` in ``host``'s namespaces (stopped by :func:`stop`)."""
-    if not (shutil.which("samba") and shutil.which("samba-tool") and shutil.which("kinit")):
-        raise RuntimeError(
-            "samba (AD DC), winbind and krb5-user are needed: run scripts/bootstrap.sh"
-        )
+    report = doctor.check(doctor.units(["ad-dc"]))  # the addc fixture checked it already
+    if not report.ok:
+        raise RuntimeError("\n".join([*report.lines(), report.summary()]))
     info = lab.host(host)
     root = lab.dir / "hosts" / host / "addc"  # the host's /tmp is private: keep it in the lab dir
     conf = _provision(root, info.address)

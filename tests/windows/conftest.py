@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from rmmkit.lab import Lab, netns
-from rmmkit.lab.fixtures import lab_unavailable_reason
+from rmmkit.lab.fixtures import lab_unavailable_reason, require
 from rmmkit.secrets.credentials import Material
 from rmmkit.secrets.values import Secret
 
@@ -79,6 +79,7 @@ def winlab() -> Iterator[Lab]:
     reason = lab_unavailable_reason()
     if reason:
         pytest.skip(reason)
+    require(topology_file=TOPOLOGY)  # missing packages fail here, one line each
     lab = Lab.up(TOPOLOGY, name=f"rmkw{os.getpid() % 100000}")
     peer_pid = 0
     try:
@@ -93,6 +94,7 @@ def winlab() -> Iterator[Lab]:
 @pytest.fixture(scope="session")
 def addc(winlab: Lab) -> Iterator[DomainController]:
     """Samba's AD domain controller in ``win-dc`` (a real KDC), for the Kerberos tests."""
+    require("ad-dc")  # samba-ad-provision, samba-dsdb-modules, krb5-user … (rmmkit lab doctor)
     dc = start_dc(winlab)
     try:
         yield dc

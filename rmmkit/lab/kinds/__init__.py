@@ -18,10 +18,14 @@ _KINDS: dict[str, str] = {
 }
 
 
+def kind_names() -> list[str]:
+    return list(_KINDS)
+
+
 def get_kind(name: str) -> Kind:
     """Instantiate the kind; modules load lazily so one broken kind cannot block the others."""
     module, _, cls = _KINDS[name].partition(":")
     return getattr(importlib.import_module(module), cls)()  # type: ignore[no-any-return]
 
 
-__all__ = ["Daemon", "HostContext", "Kind", "get_kind"]
+__all__ = ["Daemon", "HostContext", "Kind", "get_kind", "kind_names"]

@@ -11,8 +11,15 @@ from __future__ import annotations
 import ipaddress
 
 from rmmkit.lab.kinds.base import HostContext, Kind
-from rmmkit.lab.kinds.linux_ssh import create_users, start_sshd, write_ssh_files
-from rmmkit.lab.kinds.snmp import start_snmpd, write_snmpd_conf
+from rmmkit.lab.kinds.linux_ssh import (
+    SSH_KEYGEN,
+    SSHD,
+    USER_TOOLS,
+    create_users,
+    start_sshd,
+    write_ssh_files,
+)
+from rmmkit.lab.kinds.snmp import SNMPD, start_snmpd, write_snmpd_conf
 
 
 def known_hosts_pattern(block: str) -> str:
@@ -25,6 +32,7 @@ def known_hosts_pattern(block: str) -> str:
 
 class AnyIp(Kind):
     name = "anyip"
+    requires = (SSHD, SSH_KEYGEN, *USER_TOOLS, SNMPD)
 
     def sysctls(self, ctx: HostContext) -> dict[str, str | int]:
         # No ICMP rate limit: a sweep of the block must see every echo reply.

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from rmmkit.errors import LabError
 from rmmkit.lab import netns
+from rmmkit.lab.requirements import Requirement
 from rmmkit.lab.topology import HostSpec, Topology
 
 
@@ -135,10 +136,16 @@ def _log_tail(path: Path) -> str:
 
 
 class Kind:
-    """A host kind; subclasses override the steps they need."""
+    """A host kind; subclasses override the steps they need.
+
+    ``requires`` lists what the kind runs (binaries, files, Python modules, each
+    with the package that provides it); ``rmmkit lab doctor`` and ``Lab.up``
+    check it before anything starts.
+    """
 
     name: ClassVar[str] = ""
     has_namespace: ClassVar[bool] = True
+    requires: ClassVar[tuple[Requirement, ...]] = ()
 
     def prepare(self, ctx: HostContext) -> None:
         """Write files into the host directory before its namespaces exist."""
@@ -152,6 +159,9 @@ class Kind:
 
     def start(self, ctx: HostContext) -> None:
         """Start the host's daemons with ``ctx.spawn``."""
+
+    def ready(self, ctx: HostContext) -> None:
+        """Wait until the daemons *answer*, beyond listening (called after ``wait_ready``)."""
 
     def sysctls(self, ctx: HostContext) -> dict[str, str | int]:
         return {}

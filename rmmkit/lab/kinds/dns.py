@@ -10,6 +10,9 @@ from __future__ import annotations
 import ipaddress
 
 from rmmkit.lab.kinds.base import HostContext, Kind
+from rmmkit.lab.requirements import Binary
+
+DNSMASQ = Binary("/usr/sbin/dnsmasq", apt="dnsmasq-base")
 
 
 def fqdn(name: str, domain: str) -> str:
@@ -25,6 +28,7 @@ def reverse_zone(block: str) -> str:
 
 class Dns(Kind):
     name = "dns"
+    requires = (DNSMASQ,)
 
     def prepare(self, ctx: HostContext) -> None:
         domain = ctx.topology.domain
@@ -59,7 +63,7 @@ class Dns(Kind):
         ctx.spawn(
             "dnsmasq",
             [
-                "/usr/sbin/dnsmasq",
+                DNSMASQ.target,
                 "--keep-in-foreground",
                 f"--conf-file={ctx.dir / 'dnsmasq.conf'}",
             ],

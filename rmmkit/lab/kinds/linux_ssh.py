@@ -11,7 +11,13 @@ import os
 
 from rmmkit.lab import netns
 from rmmkit.lab.kinds.base import HostContext, Kind
+from rmmkit.lab.requirements import Binary
 from rmmkit.lab.topology import User
+
+SSHD = Binary("/usr/sbin/sshd", apt="openssh-server")
+SSH_KEYGEN = Binary("ssh-keygen", apt="openssh-client")
+# useradd/chpasswd (and groupadd for windows-smb) run inside hosts to create their users.
+USER_TOOLS = (Binary("useradd", apt="passwd"), Binary("chpasswd", apt="passwd"))
 
 AGENT_DIR = "/opt/rmmagent"
 AGENT_SERVICE = "rmmagent"
@@ -101,7 +107,7 @@ def start_sshd(ctx: HostContext) -> None:
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
     ctx.spawn(
         "sshd",
-        ["/usr/sbin/sshd", "-D", "-e", "-f", str(ctx.dir / "sshd_config")],
+        [SSHD.target, "-D", "-e", "-f", str(ctx.dir / "sshd_config")],
         proto="tcp",
         port=22,
     )
@@ -109,6 +115,12 @@ def start_sshd(ctx: HostContext) -> None:
 
 class LinuxSsh(Kind):
     name = "linux-ssh"
+    requires = (
+        SSHD,
+        SSH_KEYGEN,
+        *USER_TOOLS,
+        Binary("sudo", apt="sudo", why="sudo rules of the lab users"),
+    )
 
     def prepare(self, ctx: HostContext) -> None:
         write_ssh_files(ctx, ctx.spec.address)

@@ -14,15 +14,23 @@ import os
 import shutil
 import sys
 import threading
+import time
 from pathlib import Path
 
 from rmmkit.errors import LabError
+from rmmkit.lab import netns
 from rmmkit.lab.kinds.base import HostContext, Kind
+from rmmkit.lab.requirements import Binary, File, Module, ModuleData
+
+READY_TIMEOUT = 30.0  # seconds snmpsim may take to answer its first request
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 RESPONDER = Path(sys.executable).with_name("snmpsim-command-responder")
 DEFAULT_ROWS_PER_TABLE = 2000
 SNMPSIM_CACHE = Path(os.environ.get("RMMKIT_LAB_CACHE", "/var/cache/rmmkit-lab")) / "snmpsim"
+SNMPD = Binary("/usr/sbin/snmpd", apt="snmpd")
+SNMPSIM = Binary(str(RESPONDER), pip="snmpsim", extra="lab")
+SNMPSIM_DATA = Module("snmpsim_data", pip="snmpsim-data", extra="lab", why="device recordings")
 
 
 def snmpsim_data_dir() -> Path:
@@ -146,7 +154,7 @@ def write_snmpd_conf(ctx: HostContext, address: str) -> Path:
 def start_snmpd(ctx: HostContext) -> None:
     ctx.spawn(
         "snmpd",
-        ["/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", str(ctx.dir / "snmpd.conf")],
+        [SNMPD.target, "-f", "-Lo", "-C", "-c", str(ctx.dir / "snmpd.conf")],
         proto="udp",
         port=161,
         env={"MIBS": ""},
@@ -155,6 +163,15 @@ def start_snmpd(ctx: HostContext) -> None:
 
 class Snmp(Kind):
     name = "snmp"
+    requires = (
+        SNMPD,
+        SNMPSIM,
+        SNMPSIM_DATA,
+        Binary("snmpget", apt="snmp", why="waiting until snmpsim answers"),
+        # A recording name the package lacks is a topology typo (LabError at up), not a package.
+        ModuleData("snmpsim_data", "data/*/*.snmprec*", pip="snmpsim-data", extra="lab"),
+        File(str(DATA_DIR / "printer.snmprec"), pip="rmmkit", why="the lab's printer recording"),
+    )
 
     def prepare(self, ctx: HostContext) -> None:
         opts = ctx.spec.options
@@ -171,6 +188,22 @@ class Snmp(Kind):
         )
         rows = opts.get("rows_per_table", DEFAULT_ROWS_PER_TABLE)
         ctx.extra["data_dir"] = str(shared_data_dir(recording, communities, rows))
+
+    def ready(self, ctx: HostContext) -> None:
+        """snmpsim listens before it has indexed its recording: the first answer can take
+        seconds, longer than a scan's identity timeout.  Ask until it answers, once."""
+        if ctx.extra.get("engine") != "snmpsim":
+            return
+        argv = ["ip", "netns", "exec", ctx.netns_name, "snmpget", "-v2c", "-c",
+                ctx.extra["community"], "-t", "1", "-r", "0", "-On", ctx.spec.address,
+                "1.3.6.1.2.1.1.2.0"]  # fmt: skip
+        deadline = time.monotonic() + READY_TIMEOUT
+        while netns.run(argv, check=False, timeout=10).returncode != 0:
+            if time.monotonic() > deadline:
+                raise LabError(
+                    f"host {ctx.spec.name}: snmpsim does not answer SNMP after {READY_TIMEOUT:g}s"
+                )
+            time.sleep(0.2)
 
     def start(self, ctx: HostContext) -> None:
         if ctx.extra["engine"] == "snmpd":

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from rmmkit.errors import LabError
 from rmmkit.lab.kinds.base import HostContext, Kind
-from rmmkit.lab.kinds.linux_ssh import create_users
+from rmmkit.lab.kinds.linux_ssh import USER_TOOLS, create_users
+from rmmkit.lab.requirements import Binary
 
 AGENT_KEY = r"HKLM\SOFTWARE\RMMKit\Agent"
 CURRENT_VERSION_KEY = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"  # Samba-fixed
@@ -35,6 +36,8 @@ PRODUCT_KEY = r"HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows NT\CurrentVersion"
 COMPUTER_NAME_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName"
 RPC_HELPERS = ("rpcd_epmapper", "rpcd_classic", "rpcd_lsad", "rpcd_winreg")
 LIBEXEC = "/usr/libexec/samba"
+SMBD = Binary("/usr/sbin/smbd", apt="samba")
+NMBD = Binary("/usr/sbin/nmbd", apt="samba")
 
 SMB_CONF = """\
 [global]
@@ -85,6 +88,16 @@ def netbios_name(hostname: str) -> str:
 
 class WindowsSmb(Kind):
     name = "windows-smb"
+    requires = (
+        SMBD,
+        NMBD,
+        Binary(f"{LIBEXEC}/samba-dcerpcd", apt="samba-common-bin"),
+        *(Binary(f"{LIBEXEC}/{helper}", apt="samba-common-bin") for helper in RPC_HELPERS),
+        Binary("smbpasswd", apt="samba-common-bin", why="the hosts' Samba users"),
+        Binary("net", apt="samba-common-bin", why="groups and registry seeding"),
+        Binary("groupadd", apt="passwd"),
+        *USER_TOOLS,
+    )
 
     def prepare(self, ctx: HostContext) -> None:
         if not ctx.spec.users:
@@ -170,7 +183,7 @@ class WindowsSmb(Kind):
         conf = str(ctx.dir / "smb.conf")
         ctx.spawn(
             "smbd",
-            ["/usr/sbin/smbd", "-F", "--no-process-group", "--debug-stdout", "-s", conf],
+            [SMBD.target, "-F", "--no-process-group", "--debug-stdout", "-s", conf],
             proto="tcp",
             port=445,
         )
@@ -195,7 +208,7 @@ class WindowsSmb(Kind):
         )
         ctx.spawn(
             "nmbd",
-            ["/usr/sbin/nmbd", "-F", "--no-process-group", "--debug-stdout", "-s", conf],
+            [NMBD.target, "-F", "--no-process-group", "--debug-stdout", "-s", conf],
             proto="udp",
             port=137,
         )
