@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("text", "number", "time", "bytes", "list", "bool", "json")
+KINDS = ("text", "number", "percent", "time", "bytes", "list", "bool", "json", "status")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +23,11 @@ class Column:
 
     key: str
     title: str
-    kind: str = "text"  # one of KINDS
+    kind: str = "text"  # one of KINDS; "status": a cell {"state": "green", "why": "…", …}
     table: bool = True  # shown in the terminal table (CSV and JSON carry every column)
     max_width: int | None = None  # terminal table only: longer text is cut
+    unit: str = ""  # shown in the title of file formats ("Load Output (%)")
+    sort: bool = False  # rows come sorted by this column (the query sorts; front ends say so)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -68,6 +70,10 @@ def cell_text(column: Column, value: Any, *, list_separator: str = ", ") -> str:
         return "yes" if value else "no"
     if kind == "list" and isinstance(value, list | tuple):
         return list_separator.join(str(v) for v in value)
+    if kind == "status" and isinstance(value, dict):  # {"state": "green", "why": "…"}
+        return str(value.get("state") or "")
+    if kind == "percent" and isinstance(value, int | float):
+        return f"{value:.1f}"
     if kind == "json" and not isinstance(value, str):
         return json.dumps(value, sort_keys=True, default=str)
     return str(value)
